@@ -1,0 +1,69 @@
+"""One checked proof module per statement of the paper, named after it.
+
+``STATEMENTS`` lists every statement in paper order with its id, where it is printed and its text;
+``module`` names the proofs module that checks it (None: not yet checked).  ``check(id)`` runs it.
+"""
+from __future__ import annotations
+
+import importlib
+
+from verify import ClaimResult, Statement, VerifyError
+
+__all__ = ["STATEMENTS", "statement", "check", "checkable_ids"]
+
+_S = Statement
+
+STATEMENTS: dict = {
+    s.id: s
+    for s in [
+        _S("lemma1", "Loss to -inf forces eps -> 0 and perfect reconstruction", "Lemma 1, Section 4; proof in Appendix B.1",
+           "If L(f_t, g_t, D_t, eps_t) -> -inf then eps_t -> 0 and E||x - f_t(g_t(x) + D_t^{1/2} z')||^2 -> 0."),
+        _S("lemma2", "Optimal decoder variance", "Lemma 2, Section 4; proof in Appendix B.1",
+           "If f, g, D are fixed, the optimal eps minimising L is eps = sqrt((1/d) E||x - f(g(x) + D^{1/2} z')||^2).",
+           "proofs.lemma2_optimal_decoder_variance"),
+        _S("lemma3", "Optimal encoder variance and the simplified loss L1", "Lemma 3, Section 4.1, eq. (5)",
+           "For fixed Ã, B̃, ε, L is minimised by D_ii = ε²/(||Ã_i||² + ε²), and L1 = min_D L = "
+           "(1/2ε²)||A - ÃB̃A||_F² + ½||B̃A||_F² + (d - r) log ε + Σ_i (1 + log(||Ã_i||² + ε²))/2.",
+           "proofs.lemma3_optimal_encoder_variance"),
+        _S("theorem3", "Asymptotic global minima of the linear VAE", "Theorem 3, Section 4.1",
+           "A = ÃB̃A with more than r - d zero columns of Ã suffices for L -> -inf along eps -> 0; conversely ..."),
+        _S("theorem4", "Bad asymptotic minimum of a nonlinear VAE", "Theorem 4, Section 4.2, construction (6)",
+           "With (6), for eps_t -> 0 there are D_t with L -> -inf and r* + s coordinates of D_t -> 0."),
+        _S("lemma4", "Rotational invariance", "Lemma 4, Section 5; proof in Appendix C",
+           "L_A(Ã, B̃, D, ε) = L_{UA}(UÃ, B̃Uᵀ, D, ε), gradients transform accordingly, GD and the flow commute with U."),
+        _S("lemma5", "Gradient correlation", "Lemma 5, Section 5",
+           "If row i of A is zero: Σ_j Ã_ij ∂L/∂Ã_ij >= Σ_j D_jj Ã_ij²/ε² and Σ_j Ã_ij ∂L1/∂Ã_ij >= Σ_j Ã_ij²/(||Ã_j||² + ε²)."),
+        _S("lemma6", "Exponential decay of extra rows", "Lemma 6, Section 5",
+           "Along the flow (1) with max_j ||Ã_j||² + ε² <= K, zero rows i of A give ||Ã^(i)(t)||² <= e^{-t/K} ||Ã^(i)(0)||²."),
+        _S("theorem5", "Implicit bias of gradient flow", "Theorem 5, Section 5, eq. (7)",
+           "Σ_{k > dim W} σ_k²(Ã(t)) <= ||P_{W⊥} Ãᵀ(t)||_F² <= e^{-t/K} ||P_{W⊥} Ãᵀ(0)||_F²."),
+        _S("lemma7", "The VAE loss from the Gaussian densities", "Lemma 7, Appendix A, eq. (3)",
+           "-E_x E_{z~q(z|x)}[log p(x|z) + log p(z) - log q(z|x)] equals (3) up to an additive constant.",
+           "proofs.lemma7_vae_loss"),
+        _S("lemma8", "The linear VAE loss in closed form", "Lemma 8, Appendix A, eqs. (8)-(10) and (4)",
+           "For the linear VAE, the loss (9)-(10) equals (8) = (4): (1/2ε²)||A - ÃB̃A||_F² + ½||B̃A||_F² + d log ε "
+           "+ ½ Σ_i (D_ii ||Ã_i||²/ε² + D_ii - log D_ii).",
+           "proofs.lemma8_linear_vae_loss"),
+    ]
+}
+
+
+def statement(statement_id: str) -> Statement:
+    """The statement with this id; an unknown id is a :class:`VerifyError` that lists the known ones."""
+    try:
+        return STATEMENTS[statement_id]
+    except KeyError:
+        raise VerifyError("statement id", statement_id, f"unknown; known ids: {', '.join(STATEMENTS)}") from None
+
+
+def checkable_ids() -> list:
+    return [s.id for s in STATEMENTS.values() if s.module]
+
+
+def check(statement_id: str) -> ClaimResult:
+    """Run the proofs module of ``statement_id`` and return its verdict with the evidence."""
+    s = statement(statement_id)
+    if s.module is None:
+        raise VerifyError("statement id", statement_id, "is not checked yet")
+    module = importlib.import_module(s.module)
+    return module.check()

@@ -1,0 +1,109 @@
+"""The linear VAE losses in NumPy: L (eq. 4), L1 (eq. 5), the optimal D (Lemma 3) and a
+Monte-Carlo estimate of the expectation form (9).
+
+Code names follow the paper (``At`` for Ã, ``Bt`` for B̃, ``D`` for diag D̃, ``eps`` for ε̃).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import as_matrix, as_positive_scalar, as_positive_vector
+from .._errors import VerifyError
+
+__all__ = ["LinearProblem", "loss_L", "loss_L1", "optimal_D", "reconstruction_error", "monte_carlo_loss"]
+
+
+@dataclass(frozen=True)
+class LinearProblem:
+    """Validated (A, Ã, B̃): data matrix d x r*, decoder d x r, encoder r x d."""
+
+    A: np.ndarray
+    At: np.ndarray
+    Bt: np.ndarray
+
+    @classmethod
+    def of(cls, A, At, Bt) -> "LinearProblem":
+        A = as_matrix("A", A)
+        At = as_matrix("At", At, (A.shape[0], None))
+        Bt = as_matrix("Bt", Bt, (At.shape[1], A.shape[0]))
+        return cls(A, At, Bt)
+
+    @property
+    def d(self) -> int:
+        return self.A.shape[0]
+
+    @property
+    def r(self) -> int:
+        return self.At.shape[1]
+
+
+def _fit_terms(p: LinearProblem):
+    residual = p.A - p.At @ (p.Bt @ p.A)
+    code = p.Bt @ p.A
+    return float(np.sum(residual**2)), float(np.sum(code**2)), np.sum(p.At**2, axis=0)
+
+
+def reconstruction_error(A, At, Bt, D) -> float:
+    """E||x - Ã(B̃x + D^{1/2}z')||² = ||A - ÃB̃A||_F² + sum_i D_ii ||Ã_i||² (proof of Lemma 8)."""
+    p = LinearProblem.of(A, At, Bt)
+    D = as_positive_vector("D", D, p.r)
+    fit, _, col = _fit_terms(p)
+    return fit + float(D @ col)
+
+
+def loss_L(A, At, Bt, D, eps) -> float:
+    """Eq. (4): (1/2ε²)||A-ÃB̃A||² + ½||B̃A||² + d log ε + ½ Σ_i (D_ii||Ã_i||²/ε² + D_ii - log D_ii)."""
+    p = LinearProblem.of(A, At, Bt)
+    D = as_positive_vector("D", D, p.r)
+    eps = as_positive_scalar("eps", eps)
+    fit, code, col = _fit_terms(p)
+    return fit / (2 * eps**2) + code / 2 + p.d * np.log(eps) + 0.5 * float(np.sum(D * col / eps**2 + D - np.log(D)))
+
+
+def optimal_D(At, eps) -> np.ndarray:
+    """Lemma 3: D_ii = ε² / (||Ã_i||² + ε²)."""
+    At = as_matrix("At", At)
+    eps = as_positive_scalar("eps", eps)
+    return eps**2 / (np.sum(At**2, axis=0) + eps**2)
+
+
+def loss_L1(A, At, Bt, eps) -> float:
+    """Eq. (5): (1/2ε²)||A-ÃB̃A||² + ½||B̃A||² + (d-r) log ε + Σ_i (1 + log(||Ã_i||² + ε²))/2."""
+    p = LinearProblem.of(A, At, Bt)
+    eps = as_positive_scalar("eps", eps)
+    fit, code, col = _fit_terms(p)
+    return fit / (2 * eps**2) + code / 2 + (p.d - p.r) * np.log(eps) + 0.5 * float(np.sum(1 + np.log(col + eps**2)))
+
+
+def monte_carlo_loss(A, At, Bt, D, eps, n: int, rng: np.random.Generator, batch: int = 50_000):
+    """Estimate the expectation form (9)-(10) from n samples x = Az, z' ~ N(0, I).
+
+    Returns ``(estimate, standard_error)``; the standard error is that of the sample mean of the
+    integrand of (9) (the terms (10) are exact).
+    """
+    p = LinearProblem.of(A, At, Bt)
+    D = as_positive_vector("D", D, p.r)
+    eps = as_positive_scalar("eps", eps)
+    if not isinstance(n, (int, np.integer)) or n < 2:
+        raise VerifyError("n", n, "must be an integer >= 2")
+    total = 0.0
+    total_sq = 0.0
+    done = 0
+    sqrtD = np.sqrt(D)
+    while done < n:
+        m = min(batch, n - done)
+        z = rng.standard_normal((p.A.shape[1], m))
+        zp = rng.standard_normal((p.r, m))
+        x = p.A @ z
+        code = p.Bt @ x
+        residual = x - p.At @ (code + sqrtD[:, None] * zp)
+        h = np.sum(residual**2, axis=0) / (2 * eps**2) + np.sum(code**2, axis=0) / 2
+        total += float(np.sum(h))
+        total_sq += float(np.sum(h**2))
+        done += m
+    mean = total / n
+    var = max(total_sq / n - mean**2, 0.0) * n / (n - 1)
+    rest = p.d * np.log(eps) + 0.5 * float(np.sum(D - np.log(D)))
+    return mean + rest, float(np.sqrt(var / n))

@@ -1,0 +1,59 @@
+"""Every numeric tolerance of vae-verify, each with the reason for its size (DESIGN habit 5).
+
+Errors are measured in units of tolerance where that makes sense:
+``|y - y_ref| / (ATOL + RTOL * |y_ref|)`` must be at most 1.
+"""
+from __future__ import annotations
+
+__all__ = [
+    "MP_DPS",
+    "IDENTITY_RTOL",
+    "IDENTITY_ATOL",
+    "INEQUALITY_SLACK",
+    "RANDOM_POINTS",
+    "MC_SIGMAS",
+    "LAMBDIFY_RTOL",
+    "FD_RTOL",
+    "scaled_error",
+]
+
+#: Working precision (significant decimal digits) of every mpmath evaluation.  The issue asks for
+#: at least 30; 50 leaves 20 digits of head-room for cancellation.
+MP_DPS = 50
+
+#: A numeric identity check passes when |lhs - rhs| <= IDENTITY_ATOL + IDENTITY_RTOL*max(|lhs|,|rhs|).
+#: The expressions we compare have at most a few thousand terms of size O(10^3) at the sampled
+#: points, so cancellation costs at most ~10 of the 50 digits; 1e-25 is therefore 15 orders of
+#: magnitude above round-off, and 24 orders below any real discrepancy (a wrong constant, sign,
+#: index or exponent changes the value by O(1e-3) or more at points drawn from [0.2, 5]).
+IDENTITY_RTOL = 1e-25
+IDENTITY_ATOL = 1e-25
+
+#: An inequality ``lhs <= rhs`` passes numerically when lhs - rhs <= INEQUALITY_SLACK*(1+|lhs|+|rhs|);
+#: the same round-off budget as IDENTITY_RTOL.
+INEQUALITY_SLACK = 1e-25
+
+#: How many random points each step is evaluated at (the issue asks for at least 5).
+RANDOM_POINTS = 6
+
+#: A Monte-Carlo estimate agrees with a closed form when they differ by at most MC_SIGMAS standard
+#: errors.  For a normal estimator, P(|Z| > 5) is about 6e-7, so with seeded runs a false alarm
+#: is practically impossible, while a wrong constant in the closed form (an O(1) relative change)
+#: is hundreds of standard errors away at the sample sizes used.
+MC_SIGMAS = 5.0
+
+#: Lambdified (float64) functions agree with ``subs().evalf()`` to this relative error.  float64
+#: round-off in sums of up to ~10^4 terms of size up to 1/eps^2 with eps >= 1e-3 stays below
+#: 1e-10 relative to the larger of the two terms being summed.
+LAMBDIFY_RTOL = 1e-9
+
+
+def scaled_error(value: float, reference: float, atol: float, rtol: float) -> float:
+    """Error of ``value`` against ``reference`` in units of tolerance (<= 1 means it passes)."""
+    return abs(value - reference) / (atol + rtol * abs(reference))
+
+#: mpmath.diff (Richardson-extrapolated central differences) at MP_DPS=50 digits keeps roughly
+#: 30-35 correct digits on the smooth functions we differentiate (rational functions and logs at
+#: points in [0.2, 5]); 1e-20 relative error leaves 10 digits of margin and is still 17 orders of
+#: magnitude below a wrong coefficient.
+FD_RTOL = 1e-20
