@@ -87,7 +87,8 @@ def monte_carlo_check(seed: int = 8) -> Check:
         exact = loss_L(A, At, Bt, D, eps)
         z = abs(estimate - exact) / se
         worst = max(worst, z)
-        rows.append(f"(d,r,r*)=({d},{r},{rs}): MC {estimate:.5f} ± {se:.5f}, (4) {exact:.5f}, |z|={z:.2f}")
+        rows.append(f"(d,r,r*)=({d},{r},{rs}): MC {estimate:.5f} ± {se:.5f}, (4) {exact:.5f}, |z|={z:.2f}, "
+                    f"detects differences above {tol.MC_SIGMAS * se:.3f}")
         if z > tol.MC_SIGMAS and witness is None:
             witness = rows[-1]
     return Check(

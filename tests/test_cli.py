@@ -1,0 +1,77 @@
+"""The ``vae-verify`` command, run as a subprocess, including its bad inputs."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import proofs
+
+CMD = [sys.executable, "-m", "verify.cli"]
+
+
+def run(*args, cwd=None):
+    return subprocess.run(CMD + list(args), capture_output=True, text=True, cwd=cwd, timeout=900)
+
+
+def test_list_shows_every_statement_and_what_is_checked():
+    out = run("list")
+    assert out.returncode == 0
+    for sid in ["lemma1", "lemma2", "lemma3", "lemma4", "lemma5", "lemma6", "lemma7", "lemma8",
+                "theorem3", "theorem4", "theorem5"]:
+        assert sid in out.stdout
+    assert "lemma1    not yet checked" in out.stdout
+    assert "lemma3    checked" in out.stdout
+
+
+def test_check_json_matches_the_report_schema():
+    out = run("check", "lemma2", "--json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["schema_version"] == 1 and doc["complete"] is True
+    (entry,) = doc["statements"]
+    assert entry["id"] == "lemma2" and entry["verdict"] == "holds_as_corrected"
+    assert entry["errata"] and entry["errata"][0]["correction_status"] == "proved"
+    step = entry["evidence"][0]["steps"][0]
+    assert {"reason", "method", "worst_error", "status", "relation"} <= step.keys()
+
+
+@pytest.mark.parametrize("args,code,needle", [
+    (("check", "lemma9"), 2, "lemma9"),
+    (("check", "lemma2", "nonsense"), 2, "nonsense"),
+    (("check",), 2, "ID"),
+    (("frobnicate",), 2, "frobnicate"),
+    (("check", "lemma1"), 1, "not yet checked"),
+], ids=["unknown-id", "unknown-second-id", "no-ids", "unknown-command", "not-built"])
+def test_bad_usage_gets_one_clear_line(args, code, needle):
+    out = run(*args)
+    assert out.returncode == code
+    assert needle in out.stdout + out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_unwritable_out_is_named(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    out = run("report", "--out", str(blocker / "sub"))
+    assert out.returncode == 2
+    assert str(blocker / "sub") in out.stderr and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_report_writes_markdown_and_json_for_every_statement(tmp_path):
+    out = run("report", "--out", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    doc = json.loads((tmp_path / "report.json").read_text())
+    md = (tmp_path / "report.md").read_text()
+    ids = [e["id"] for e in doc["statements"]]
+    assert ids == list(proofs.STATEMENTS)
+    for e in doc["statements"]:
+        assert e["id"] in md
+        if e["checked"]:
+            assert e["verdict"] in {"verified", "verified_numerically", "holds_as_corrected"}
+            assert e["elapsed_s"] > 0
+        else:
+            assert e["verdict"] is None
+    assert "[4/4]" in out.stderr  # progress lines

@@ -1,0 +1,109 @@
+"""The ``vae-verify`` command: ``list``, ``check ID... [--json]``, ``report [--out DIR]``.
+
+Exit status: 0 when every statement checked has a verdict that is verified, verified_numerically or
+holds_as_corrected; 1 otherwise (refuted, inconclusive, or not checked yet); 2 for a usage error
+(unknown id, unwritable --out, bad arguments).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Optional, Sequence
+
+from ._errors import VerifyError
+from .report import report_dict, ensure_writable, write_report
+
+__all__ = ["main"]
+
+DEFAULT_OUT = "vae-verify-report"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vae-verify", description="Machine checks of the statements of Koehler et al., "
+                                "'Variational autoencoders in the presence of low-dimensional data'.")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list the statements, their ids and whether they are checked")
+    c = sub.add_parser("check", help="check some statements")
+    c.add_argument("ids", nargs="+", metavar="ID", help="statement ids, e.g. lemma3 (see 'vae-verify list')")
+    c.add_argument("--json", action="store_true", help="print the report JSON instead of a summary")
+    r = sub.add_parser("report", help="check every statement and write report.md and report.json")
+    r.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default: {DEFAULT_OUT})")
+    return p
+
+
+def _progress(i: int, n: int, sid: str, verdict: str, elapsed: float) -> None:
+    print(f"[{i}/{n}] {sid:<9} {verdict} ({elapsed:.1f} s)", file=sys.stderr, flush=True)
+
+
+def _run(ids: Sequence[str], out_dir=None):
+    """Check ``ids`` in order; after each, rewrite the report (so a stopped run keeps its work)."""
+    import proofs
+
+    t0 = time.perf_counter()
+    results = {}
+    statements = list(proofs.STATEMENTS.values())
+    selected = [proofs.STATEMENTS[i] for i in ids]
+    try:
+        for k, sid in enumerate(ids, 1):
+            print(f"[{k}/{len(ids)}] {sid:<9} checking ...", file=sys.stderr, flush=True)
+            results[sid] = proofs.check(sid)
+            _progress(k, len(ids), sid, results[sid].verdict.value, results[sid].elapsed_s)
+            if out_dir is not None:
+                write_report(out_dir, report_dict(statements, results, time.perf_counter() - t0, complete=False))
+    except KeyboardInterrupt:
+        if out_dir is not None:
+            write_report(out_dir, report_dict(statements, results, time.perf_counter() - t0, complete=False))
+        print(f"interrupted; the report in {out_dir} holds the {len(results)} statement(s) finished", file=sys.stderr)
+        raise SystemExit(130)
+    shown = statements if out_dir is not None else selected
+    doc = report_dict(shown, results, time.perf_counter() - t0, complete=True)
+    return results, doc
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    import proofs
+
+    try:
+        if args.command == "list":
+            for s in proofs.STATEMENTS.values():
+                state = "checked" if s.module else "not yet checked"
+                print(f"{s.id:<9} {state:<16} {s.reference}: {s.title}")
+            return 0
+        if args.command == "check":
+            for sid in args.ids:
+                proofs.statement(sid)
+            unbuilt = [sid for sid in args.ids if proofs.STATEMENTS[sid].module is None]
+            ready = [sid for sid in dict.fromkeys(args.ids) if sid not in unbuilt]
+            results, doc = _run(ready)
+            if args.json:
+                doc = report_dict([proofs.STATEMENTS[s] for s in dict.fromkeys(args.ids)], results,
+                                  doc["elapsed_s"], complete=True)
+                print(json.dumps(doc, indent=2, ensure_ascii=False))
+            else:
+                for sid in dict.fromkeys(args.ids):
+                    if sid in results:
+                        r = results[sid]
+                        print(f"{sid}: {r.verdict.value} ({r.elapsed_s:.1f} s) - {r.summary}")
+                        for e in r.errata:
+                            print(f"  erratum at {e.where}: {e.witness}; correction: {e.correction}")
+                    else:
+                        print(f"{sid}: not yet checked (no proof module)")
+            ok = not unbuilt and all(r.verdict.acceptable for r in results.values())
+            return 0 if ok else 1
+        if args.command == "report":
+            out = ensure_writable(args.out)
+            results, doc = _run(proofs.checkable_ids(), out)
+            paths = write_report(out, doc)
+            print(f"wrote {paths[0]} and {paths[1]} in {doc['elapsed_s']:.1f} s")
+            return 0 if all(r.verdict.acceptable for r in results.values()) else 1
+    except VerifyError as exc:
+        print(f"vae-verify: error: {exc}", file=sys.stderr)
+        return 2
+    return 2  # pragma: no cover - argparse requires a command
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
