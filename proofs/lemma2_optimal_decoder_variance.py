@@ -10,9 +10,10 @@ with K free of ε (checked on the linear VAE (4), where R = ||A - ÃB̃A||² + �
 Checked, with R a symbol of the domain the paper allows (R >= 0):
 
 1. the printed derivative 0 = -R/ε³ + d/ε (Appendix B.1), also by mpmath.diff;
-2. the printed ε* is a root of it;
-3. the factorisation ∂L/∂ε = d(ε - ε*)(ε + ε*)/ε³: for ε > 0 its sign is that of ε - ε*, so ε* is
-   the unique global minimiser over ε > 0; and ∂²L/∂ε² at ε* is 2d²/R > 0.
+2. the factorisation ∂L/∂ε = d(ε - ε*)(ε + ε*)/ε³: ε* is its only positive root, and for ε > 0
+   its sign is that of ε - ε*, so ε* is the unique global minimiser over ε > 0; and
+   ∂²L/∂ε² at ε* is 2d²/R > 0;
+3. that ε* is admissible (ε* > 0).
 
 At R = 0 (perfect reconstruction, e.g. A = 0 and Ã = 0) the printed ε* = 0 is not an admissible
 ε, and L = d log ε + K has no minimiser; the engine's boundary point finds this.  The corrected
@@ -53,21 +54,17 @@ def derivations(R) -> list:
     deriv = Derivation(f"∂L/∂ε ({kind})", sp.diff(L, EPS), "differentiate (3) in ε (SymPy diff)", dom)
     deriv.step(-R / EPS**3 + DIM / EPS, "Appendix B.1: 0 = -(1/ε³) E||x - f(g(x) + D^{1/2}z')||² + d/ε")
 
-    root = Derivation(f"the printed ε* is a stationary point ({kind})", (-R / EPS**3 + DIM / EPS).subs(EPS, star),
-                      "substitute ε* = sqrt(R/d) into ∂L/∂ε", dom)
-    root.step(sp.Integer(0), "Lemma 2: ε* solves the stationarity condition", source="inserted")
-
     sign = Derivation(f"sign of ∂L/∂ε ({kind})", -R / EPS**3 + DIM / EPS, "∂L/∂ε", dom)
     sign.step(DIM * (EPS - star) * (EPS + star) / EPS**3,
-              "factor: for ε > 0 the sign is that of ε - ε*, so L decreases then increases: "
-              "ε* is the unique global minimiser over ε > 0", source="inserted")
+              "factor: ε* is the only positive root, and for ε > 0 the sign is that of ε - ε*, so L "
+              "decreases then increases: ε* is the unique global minimiser over ε > 0", source="inserted")
 
     second = Derivation(f"∂²L/∂ε² at ε* ({kind})", sp.diff(L, EPS, 2).subs(EPS, star), "∂²L/∂ε² at ε*", dom)
     second.step(2 * DIM**2 / R, "evaluate", source="inserted")
     second.step(sp.Integer(0), "a strict local minimum", Relation.GT, source="inserted")
 
     fd = check_derivative(L, EPS, -R / EPS**3 + DIM / EPS, dom, name=f"∂L/∂ε by finite differences ({kind})")
-    return [admissible, root, sign, second, deriv], fd
+    return [admissible, sign, second, deriv], fd
 
 
 def linear_instance() -> Derivation:

@@ -241,10 +241,12 @@ def _free(expr):
 
 def _sympy_zero(expr) -> tuple:
     """Try to show expr == 0.  Returns (True, how) or (None, what was left)."""
-    if expr.has(GaussianExpectation):
+    had_expectations = expr.has(GaussianExpectation)
+    if had_expectations:
         expr = expr.doit()
     if expr == 0:
-        return True, "identical after computing expectations"
+        return True, "previous - new is 0 once the expectations are computed" if had_expectations \
+            else "previous - new is identically 0"
     attempts = [
         ("expand", sp.expand),
         ("expand_log + expand", lambda e: sp.expand(sp.expand_log(e))),

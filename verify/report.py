@@ -119,9 +119,11 @@ def render_markdown(doc: dict) -> str:
                         + (f"; witness: {ev['witness']}" if ev["witness"] else "")
                         + (f"; {ev['details']}" if ev["details"] else ""), ""]
                 continue
-            out += [f"#### {ev['title']} [{ev['role']}]: {ev['status']}", "",
+            is_open = " open" if ev["status"] == "failed" else ""
+            out += [f"<details{is_open}><summary><b>{ev['title']}</b> [{ev['role']}]: {ev['status']} "
+                    f"({len(ev['steps'])} step(s))</summary>", "",
                     f"Start: `{_cell(ev['start'], 300)}` -- {ev['start_reason']}", "",
-                    "| # | rel | expression | reason | source | status | method | worst error |",
+                    "| # | rel | expression | reason | source | status | method | worst error (inequality: worst excess) |",
                     "|---|---|---|---|---|---|---|---|"]
             for st in ev["steps"]:
                 extra = ""
@@ -132,7 +134,7 @@ def render_markdown(doc: dict) -> str:
                 out.append(f"| {st['index']} | {st['relation']} | `{_cell(st['expression'])}` | {_cell(st['reason'], 200)}"
                            f"{extra} | {st['source']} | {st['status']} | {_cell(st['method'], 200)} | "
                            f"{_fmt_err(st['worst_error'])} |")
-            out.append("")
+            out += ["", "</details>", ""]
     return "\n".join(out) + "\n"
 
 
