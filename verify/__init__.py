@@ -1,7 +1,7 @@
 """vae-verify: machine checks of Koehler, Mehta, Zhou, Risteski, "Variational autoencoders in the
 presence of low-dimensional data: landscape and implicit bias"."""
 from ._errors import VerifyError
-from .claims import Check, ClaimResult, Evidence, Statement, Verdict
+from .claims import Check, ClaimResult, Evidence, Figure, Statement, Verdict
 from .derivation import Derivation, Domain, Erratum, Relation, Status
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "Domain",
     "Erratum",
     "Evidence",
+    "Figure",
     "Relation",
     "Statement",
     "Status",

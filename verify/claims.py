@@ -22,7 +22,7 @@ from typing import Callable, Optional, Sequence
 from ._errors import VerifyError
 from .derivation import Derivation, Erratum, Status
 
-__all__ = ["Verdict", "Statement", "Check", "Evidence", "ClaimResult", "run_check"]
+__all__ = ["Verdict", "Statement", "Check", "Evidence", "Figure", "ClaimResult", "run_check"]
 
 
 class Verdict(str, enum.Enum):
@@ -94,6 +94,21 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A PNG figure for the report: ``name`` becomes the file name, ``caption`` its text."""
+
+    name: str
+    caption: str
+    png: bytes = field(repr=False)
+
+    def __post_init__(self):
+        if not self.name.replace("-", "").replace("_", "").isalnum():
+            raise VerifyError("name", self.name, "a figure name must be letters, digits, - and _")
+        if not self.png.startswith(b"\x89PNG"):
+            raise VerifyError("png", self.png[:8], "is not PNG data")
+
+
+@dataclass(frozen=True)
 class Evidence:
     """A derivation or a check, with the role it plays for the verdict."""
 
@@ -146,10 +161,11 @@ class ClaimResult:
     summary: str
     elapsed_s: float
     error: Optional[str] = None
+    figures: tuple = ()
 
     @classmethod
     def from_evidence(cls, statement: Statement, evidence: Sequence[Evidence], summary: str, elapsed_s: float,
-                      extra_errata: Sequence[Erratum] = ()) -> "ClaimResult":
+                      extra_errata: Sequence[Erratum] = (), figures: Sequence[Figure] = ()) -> "ClaimResult":
         """Compute the verdict from the evidence (the only way a verdict is made)."""
         evidence = tuple(evidence)
         printed = _combine([e.status for e in evidence if e.role == "statement"])
@@ -174,7 +190,7 @@ class ClaimResult:
             if isinstance(e.item, Derivation):
                 errata.extend(e.item.errata)
         errata.extend(extra_errata)
-        return cls(statement, verdict, evidence, tuple(errata), summary, elapsed_s)
+        return cls(statement, verdict, evidence, tuple(errata), summary, elapsed_s, None, tuple(figures))
 
     @classmethod
     def crashed(cls, statement: Statement, error: str, elapsed_s: float) -> "ClaimResult":
@@ -203,11 +219,12 @@ class ClaimResult:
                 for e in self.errata
             ],
             "evidence": [e.to_dict() for e in self.evidence],
+            "figures": [{"path": f"figures/{self.statement.id}-{f.name}.png", "caption": f.caption} for f in self.figures],
         }
 
 
 def run_check(statement: Statement, build: Callable[[], tuple]) -> ClaimResult:
-    """Run ``build() -> (evidence, summary[, extra_errata])``; an exception becomes inconclusive."""
+    """Run ``build() -> (evidence, summary[, extra_errata[, figures]])``; an exception becomes inconclusive."""
     t0 = time.perf_counter()
     try:
         out = build()
@@ -215,4 +232,5 @@ def run_check(statement: Statement, build: Callable[[], tuple]) -> ClaimResult:
         return ClaimResult.crashed(statement, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
     evidence, summary, *rest = out
     extra = rest[0] if rest else ()
-    return ClaimResult.from_evidence(statement, evidence, summary, time.perf_counter() - t0, extra)
+    figures = rest[1] if len(rest) > 1 else ()
+    return ClaimResult.from_evidence(statement, evidence, summary, time.perf_counter() - t0, extra, figures)

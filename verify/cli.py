@@ -13,7 +13,7 @@ import time
 from typing import Optional, Sequence
 
 from ._errors import VerifyError
-from .report import report_dict, ensure_writable, write_report
+from .report import ensure_writable, report_dict, write_figures, write_report
 
 __all__ = ["main"]
 
@@ -51,6 +51,7 @@ def _run(ids: Sequence[str], out_dir=None):
             results[sid] = proofs.check(sid)
             _progress(k, len(ids), sid, results[sid].verdict.value, results[sid].elapsed_s)
             if out_dir is not None:
+                write_figures(out_dir, {sid: results[sid]})
                 write_report(out_dir, report_dict(statements, results, time.perf_counter() - t0, complete=False))
     except KeyboardInterrupt:
         if out_dir is not None:

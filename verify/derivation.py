@@ -247,11 +247,19 @@ def _sympy_zero(expr) -> tuple:
     if expr == 0:
         return True, "previous - new is 0 once the expectations are computed" if had_expectations \
             else "previous - new is identically 0"
+    def cancel_all(e):
+        e = e.replace(sp.log, lambda a: sp.log(sp.cancel(a)))
+        return sp.cancel(sp.together(sp.expand_log(e)))
+
     attempts = [
         ("expand", sp.expand),
         ("expand_log + expand", lambda e: sp.expand(sp.expand_log(e))),
-        ("together + cancel", lambda e: sp.cancel(sp.together(sp.expand_log(e)))),
+        ("cancel inside logs, then together + cancel", cancel_all),
     ]
+    # expanding a rational function with sums in its denominators never reaches 0 and is slow:
+    # go straight to cancelling
+    if any(p.exp.is_negative and p.base.is_Add for p in expr.atoms(sp.Pow)):
+        attempts = attempts[2:]
     for name, fn in attempts:
         reduced = fn(expr)
         if reduced == 0:

@@ -11,6 +11,7 @@ JSON schema (``schema_version`` 1) -- also documented in the README:
                     inconclusive, or null when not checked yet,
          "verdict_meaning": str, "summary": str, "elapsed_s": float, "error": str | null,
          "errata": [{"where", "printed", "witness", "correction", "correction_status"}],
+         "figures": [{"path": "figures/<id>-<name>.png", "caption": str}],
          "evidence": [
            {"role": statement | support | correction | proof, "kind": "derivation" | "check",
             "scope": str, "status": proved | numerically_verified | failed | undecided,
@@ -34,7 +35,7 @@ from typing import Iterable, Optional, Sequence
 from ._errors import VerifyError
 from .claims import ClaimResult, Statement
 
-__all__ = ["PAPER", "report_dict", "render_markdown", "write_report", "ensure_writable"]
+__all__ = ["PAPER", "report_dict", "render_markdown", "write_report", "write_figures", "ensure_writable"]
 
 PAPER = ("Koehler, Mehta, Zhou, Risteski: Variational autoencoders in the presence of low-dimensional "
          "data: landscape and implicit bias")
@@ -44,7 +45,7 @@ SCHEMA_VERSION = 1
 def _not_checked(s: Statement) -> dict:
     return {"id": s.id, "title": s.title, "reference": s.reference, "printed": s.printed, "checked": False,
             "verdict": None, "verdict_meaning": "not yet checked", "summary": "no proof module yet",
-            "elapsed_s": 0.0, "error": None, "errata": [], "evidence": []}
+            "elapsed_s": 0.0, "error": None, "errata": [], "evidence": [], "figures": []}
 
 
 def report_dict(statements: Sequence[Statement], results: dict, elapsed_s: float, complete: bool) -> dict:
@@ -104,6 +105,8 @@ def render_markdown(doc: dict) -> str:
                 e["summary"], ""]
         if e["error"]:
             out += [f"Error: `{e['error']}`", ""]
+        for fig in e.get("figures", []):
+            out += [f"![{fig['caption']}]({fig['path']})", "", f"_{fig['caption']}_", ""]
         if e["errata"]:
             out += ["### Errata", ""]
             for x in e["errata"]:
@@ -149,6 +152,15 @@ def ensure_writable(out_dir) -> Path:
     except OSError as exc:
         raise VerifyError("--out", str(out_dir), f"cannot be written ({exc.strerror or exc})") from None
     return path
+
+
+def write_figures(out_dir: Path, results: dict) -> None:
+    """Write every result's figures as PNG files under out_dir/figures/."""
+    figdir = Path(out_dir) / "figures"
+    for res in results.values():
+        for f in res.figures:
+            figdir.mkdir(exist_ok=True)
+            (figdir / f"{res.statement.id}-{f.name}.png").write_bytes(f.png)
 
 
 def write_report(out_dir: Path, doc: dict) -> tuple:

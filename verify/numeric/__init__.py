@@ -1,4 +1,36 @@
 """NumPy layer: the linear VAE losses (eqs. 4, 5), the optimal D (Lemma 3), Monte-Carlo of (9)."""
+from ._descent import TrackingResult, descent_tracks_flow, gradient_descent
+from ._experiments import DEFAULT_CASES, FlowCase, flow_cases
+from ._bounds import BoundCheck, check_decay, largest_rate, minmax_gap, tail_singular_mass
+from ._instances import Instance, low_rank_data, random_instance, random_orthogonal
+from ._flow import METHODS, PARAMETERIZATIONS, FlowResult, StopReason, column_space_projector, gradient_flow, vector_field
+from ._objective import L1Objective, LObjective, Objective, objective
 from ._losses import LinearProblem, loss_L, loss_L1, monte_carlo_loss, optimal_D, reconstruction_error
 
-__all__ = ["LinearProblem", "loss_L", "loss_L1", "monte_carlo_loss", "optimal_D", "reconstruction_error"]
+__all__ = [
+    "TrackingResult",
+    "descent_tracks_flow",
+    "gradient_descent",
+    "DEFAULT_CASES",
+    "FlowCase",
+    "flow_cases",
+    "BoundCheck",
+    "Instance",
+    "check_decay",
+    "largest_rate",
+    "low_rank_data",
+    "minmax_gap",
+    "random_instance",
+    "random_orthogonal",
+    "tail_singular_mass",
+    "METHODS",
+    "PARAMETERIZATIONS",
+    "FlowResult",
+    "StopReason",
+    "column_space_projector",
+    "gradient_flow",
+    "vector_field",
+    "L1Objective",
+    "LObjective",
+    "Objective",
+    "objective","LinearProblem", "loss_L", "loss_L1", "monte_carlo_loss", "optimal_D", "reconstruction_error"]

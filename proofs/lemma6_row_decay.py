@@ -1,0 +1,94 @@
+"""Lemma 6 (Section 5): exponential decay of the extra rows.
+
+Printed statement: along the flow (1) on [0, T] with max_t max_j ||Ã_j(t)||² + ε(t)² <= K, every
+row i with A^(i) = 0 satisfies ||Ã^(i)(t)||² <= e^{-t/K} ||Ã^(i)(0)||².
+
+Checked along real trajectories (solve_ivp, exact Jacobian) on random instances whose A has zero
+rows, with K the trajectory's maximum:
+
+* the statement at every saved time, for every zero row;
+* the proof's display at every saved state, with the exact gradient:
+  d/dt||Ã^(i)||² = 2<Ã^(i), -∇_{Ã^(i)} L1> <= -Σ_j Ã_ij²/(||Ã_j||² + ε²) <= -(1/K)||Ã^(i)||²;
+  the first inequality holds with a factor 2 to spare (the proof drops it), so rate 2/K holds too.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from proofs import statement
+from verify import Check, Evidence, Status
+from verify import tolerances as tol
+from verify.claims import run_check
+from verify.numeric import check_decay, flow_cases, largest_rate, objective
+
+STATEMENT = statement("lemma6")
+
+
+def zero_rows(A) -> np.ndarray:
+    return np.nonzero(np.all(A == 0, axis=1))[0]
+
+
+def decay_check(cases, rate: float) -> Check:
+    worst, witness, rows = -np.inf, None, []
+    for case in cases:
+        res = case.runs["eps"]
+        for i in zero_rows(case.A):
+            norms = np.array([np.sum(res.At(k)[i] ** 2) for k in range(len(res.t))])
+            chk = check_decay(res, norms, rate=rate)
+            worst = max(worst, chk.worst_excess)
+            rows.append(f"[{case.label}] row {i + 1}: {norms[0]:.3g} -> {norms[-1]:.3g} by t={res.t_reached:.3g} "
+                        f"({res.stop.name}); largest rate c={largest_rate(res.t, norms, res.K):.3f}")
+            if not chk.holds and witness is None:
+                witness = f"{case.label}, row {i + 1}: fails at t={chk.first_violation_t:.4g}"
+    return Check(f"||Ã^(i)(t)||² <= e^(-{rate:g}t/K)||Ã^(i)(0)||² for zero rows i of A",
+                 Status.FAILED if witness else Status.NUMERIC,
+                 f"flow (1) by solve_ivp (Radau, exact Jacobian, rtol {tol.FLOW_RTOL}); every saved time; "
+                 f"tolerance {tol.BOUND_RTOL} of ||Ã^(i)(0)||²",
+                 "; ".join(c.label for c in cases), float(worst), witness, " | ".join(rows))
+
+
+def proof_display_check(cases) -> Check:
+    """The differential inequalities of the proof, at every saved state, with the exact gradient."""
+    worst, witness, n = -np.inf, None, 0
+    for case in cases:
+        res = case.runs["eps"]
+        obj = objective("L1", case.A, case.r)
+        for k in range(len(res.t)):
+            x = res.x[k]
+            At = res.At(k)
+            gA = obj.gradient(x)[: case.d * case.r].reshape(case.d, case.r)
+            eps2 = x[-1] ** 2
+            col = np.sum(At**2, axis=0)
+            for i in zero_rows(case.A):
+                lhs = 2 * float(At[i] @ -gA[i])
+                mid = -float(np.sum(At[i] ** 2 / (col + eps2)))
+                rhs = -float(np.sum(At[i] ** 2)) / res.K
+                scale = 1.0 + abs(lhs) + abs(mid)
+                excess = max(lhs - mid, mid - rhs) / scale
+                worst = max(worst, excess)
+                n += 1
+                if excess > tol.BOUND_RTOL and witness is None:
+                    witness = f"{case.label}, row {i + 1}, t={res.t[k]:.4g}: {lhs:.6g} <= {mid:.6g} <= {rhs:.6g} fails"
+    return Check("proof display: d/dt||Ã^(i)||² <= -Σ_j Ã_ij²/(||Ã_j||²+ε²) <= -(1/K)||Ã^(i)||²",
+                 Status.FAILED if witness else Status.NUMERIC,
+                 "exact gradient (eq. 5) at every saved state of the trajectories", f"{n} (state, row) pairs",
+                 float(worst), witness)
+
+
+def check():
+    def build():
+        cases = [c for c in flow_cases() if not c.rotated]
+        evidence = [
+            Evidence("statement", decay_check(cases, 1.0)),
+            Evidence("proof", proof_display_check(cases)),
+            Evidence("support", decay_check(cases, 2.0), scope="rate 2/K: the proof before it drops a factor 2"),
+        ]
+        summary = (
+            f"Along flow (1) on {len(cases)} random instances with zero rows, every zero row of A gave a row of Ã "
+            "that obeyed the printed bound at every saved time, and the proof's differential inequalities held at "
+            "every saved state. The constant is not tight: rate 2/K also held (the proof loses a factor 2). "
+            "Numerical evidence on these trajectories, over the time each reached, not a proof."
+        )
+        return evidence, summary
+
+    return run_check(STATEMENT, build)

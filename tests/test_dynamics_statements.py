@@ -1,0 +1,69 @@
+"""Lemmas 4, 6 and Theorem 5: verdicts from the checks, and mutations that the checks catch."""
+import functools
+
+import numpy as np
+import pytest
+
+import proofs
+from verify import Status, Verdict
+
+
+@functools.lru_cache(maxsize=None)
+def result(sid):
+    return proofs.check(sid)
+
+
+def test_theorem5_as_printed_fails_and_the_corrected_form_holds():
+    r = result("theorem5")
+    assert r.verdict is Verdict.HOLDS_AS_CORRECTED
+    assert r.errata and "W = span of the columns of A" in r.errata[0].correction
+    assert r.figures and r.figures[0].png.startswith(b"\x89PNG")
+
+
+def test_lemma6_holds_numerically_with_the_proof_display():
+    r = result("lemma6")
+    assert r.verdict is Verdict.VERIFIED_NUMERICALLY
+    assert all(e.status is Status.NUMERIC for e in r.evidence)
+
+
+def test_lemma4_is_proved_symbolically_with_a_notation_erratum():
+    r = result("lemma4")
+    assert r.verdict is Verdict.VERIFIED
+    assert any("UB̃" in e.printed for e in r.errata)
+
+
+def test_lemma4_numeric_check_catches_a_wrong_transformation(monkeypatch):
+    from proofs import lemma4_rotation_invariance as l4
+
+    def wrong(U, v, d, r):  # B̃U instead of B̃Uᵀ
+        a = v[: d * r].reshape(d, r)
+        b = v[d * r : 2 * d * r].reshape(r, d)
+        return np.concatenate([(U @ a).ravel(), (b @ U).ravel(), v[2 * d * r :]])
+
+    monkeypatch.setattr(l4, "rotate_parameters", wrong)
+    assert l4.numeric_check().status is Status.FAILED
+
+
+def test_lemma4_symbolic_check_catches_a_wrong_rotation(monkeypatch):
+    import sympy as sp
+    from proofs import lemma4_rotation_invariance as l4
+
+    # not orthogonal: the second column has the wrong sign convention and scale
+    monkeypatch.setattr(l4, "rotation", lambda s=l4.S: sp.Matrix([[1 - s**2, -s], [2 * s, 1 - s**2]]) / (1 + s**2))
+    assert any(d.status is Status.FAILED for d in l4.symbolic_derivations(1, "L1"))
+
+
+def test_lemma6_catches_a_wrong_rate():
+    from proofs import lemma6_row_decay as l6
+    from verify.numeric import flow_cases
+
+    cases = [c for c in flow_cases() if not c.rotated]
+    assert l6.decay_check(cases, 1.0).status is Status.NUMERIC
+    assert l6.decay_check(cases, 50.0).status is Status.FAILED
+
+
+def test_theorem5_catches_a_wrong_rate():
+    from proofs import theorem5_implicit_bias as t5
+    from verify.numeric import flow_cases
+
+    assert t5.trajectory_checks(flow_cases(), "eps", 50.0, "statement").status is Status.FAILED
