@@ -74,4 +74,9 @@ def test_report_writes_markdown_and_json_for_every_statement(tmp_path):
             assert e["elapsed_s"] > 0
         else:
             assert e["verdict"] is None
-    assert "[4/4]" in out.stderr  # progress lines
+    n = len(proofs.checkable_ids())
+    assert f"[{n}/{n}]" in out.stderr  # progress lines
+    for e in doc["statements"]:
+        for fig in e["figures"]:
+            assert (tmp_path / fig["path"]).read_bytes().startswith(b"\x89PNG")
+            assert fig["path"] in md
