@@ -65,7 +65,6 @@ def densities(d: int, r: int) -> list:
     """The proof's first display: each log-density equals its printed form plus a constant C_k."""
     x, g, D, z, zp, f = _setup(d, r)
     fz = [fk(*z) for fk in f]
-    out = []
     c1 = Derivation(f"log p(x|z) (d={d}, r={r})", gaussian_log_density(x, fz, [EPS**2] * d),
                     "log N(x; f(z), ε²I) written out", Domain(parameters=frozenset(x + z + [EPS])))
     c1.step(-sum((xk - fk) ** 2 for xk, fk in zip(x, fz)) / (2 * EPS**2) - d * sp.log(EPS),

@@ -24,7 +24,7 @@ import numpy as np
 import sympy as sp
 
 from proofs import statement
-from verify import Check, Derivation, Domain, Evidence, Status, VerifyError
+from verify import Check, Derivation, Domain, Evidence, Status
 from verify import tolerances as tol
 from verify.claims import run_check
 from verify.numeric import loss_L, monte_carlo_loss

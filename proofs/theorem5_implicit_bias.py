@@ -57,7 +57,7 @@ def printed_reading(case) -> tuple:
     return True, f"{case.label}: the printed reading holds here"
 
 
-def trajectory_checks(cases, parameterization: str, rate: float, role: str) -> Check:
+def trajectory_checks(cases, parameterization: str, rate: float) -> Check:
     worst = -np.inf
     witness = None
     rows = []
@@ -139,11 +139,11 @@ def check():
             "evaluate the printed expressions on each instance", "the instances below",
             witness=failures[0] if failures else None,
             details=" | ".join(msg for _, msg in printed)))]
-        evidence.append(Evidence("correction", trajectory_checks(cases, "eps", 1.0, "correction")))
+        evidence.append(Evidence("correction", trajectory_checks(cases, "eps", 1.0)))
         evidence.append(Evidence("correction", minmax_random_matrices()))
-        evidence.append(Evidence("support", trajectory_checks(cases, "eps", 2.0, "support"),
+        evidence.append(Evidence("support", trajectory_checks(cases, "eps", 2.0),
                                  scope="rate 2/K: what the proof of Lemma 6 gives before it drops a factor 2"))
-        evidence.append(Evidence("support", trajectory_checks(cases, "log_eps", 1.0, "support"),
+        evidence.append(Evidence("support", trajectory_checks(cases, "log_eps", 1.0),
                                  scope="the log-ε gradient flow (not the flow (1) of the theorem)"))
         evidence.append(Evidence("support", descent_check(), scope="the flow is the small-step limit of GD"))
         shown = next(c for c in cases if c.rotated and c.d > 5)

@@ -1,6 +1,5 @@
 """The ``vae-verify`` command, run as a subprocess, including its bad inputs."""
 import json
-import os
 import subprocess
 import sys
 

@@ -2,7 +2,6 @@
 import functools
 
 import numpy as np
-import pytest
 
 import proofs
 from verify import Status, Verdict
@@ -66,4 +65,4 @@ def test_theorem5_catches_a_wrong_rate():
     from proofs import theorem5_implicit_bias as t5
     from verify.numeric import flow_cases
 
-    assert t5.trajectory_checks(flow_cases(), "eps", 50.0, "statement").status is Status.FAILED
+    assert t5.trajectory_checks(flow_cases(), "eps", 50.0).status is Status.FAILED

@@ -23,7 +23,7 @@ import enum
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import mpmath
 import sympy as sp

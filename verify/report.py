@@ -30,10 +30,10 @@ import datetime as _dt
 import json
 import os
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Sequence
 
 from ._errors import VerifyError
-from .claims import ClaimResult, Statement
+from .claims import Statement
 
 __all__ = ["PAPER", "report_dict", "render_markdown", "write_report", "write_figures", "ensure_writable"]
 
@@ -85,7 +85,7 @@ def _cell(text: str, limit: int = 160) -> str:
 
 def render_markdown(doc: dict) -> str:
     """Human-readable report: a summary table, then each statement with its evidence."""
-    out = [f"# vae-verify report", "", f"Paper: {doc['paper']}", "",
+    out = ["# vae-verify report", "", f"Paper: {doc['paper']}", "",
            f"Generated {doc['generated']} by vae-verify {doc['version']} in {doc['elapsed_s']:.1f} s"
            + ("" if doc["complete"] else " -- **incomplete: the run stopped early**"), "",
            "| statement | where in the paper | verdict | time (s) |", "|---|---|---|---|"]

@@ -4,7 +4,7 @@ from ._experiments import DEFAULT_CASES, FlowCase, flow_cases
 from ._bounds import BoundCheck, check_decay, largest_rate, minmax_gap, tail_singular_mass
 from ._instances import Instance, low_rank_data, random_instance, random_orthogonal
 from ._flow import METHODS, PARAMETERIZATIONS, FlowResult, StopReason, column_space_projector, gradient_flow, vector_field
-from ._objective import L1Objective, LObjective, Objective, objective
+from ._objective import L1Objective, LObjective, Objective, objective, objective_for
 from ._losses import LinearProblem, loss_L, loss_L1, monte_carlo_loss, optimal_D, reconstruction_error
 
 __all__ = [
@@ -33,4 +33,5 @@ __all__ = [
     "L1Objective",
     "LObjective",
     "Objective",
-    "objective","LinearProblem", "loss_L", "loss_L1", "monte_carlo_loss", "optimal_D", "reconstruction_error"]
+    "objective",
+    "objective_for","LinearProblem", "loss_L", "loss_L1", "monte_carlo_loss", "optimal_D", "reconstruction_error"]

@@ -7,7 +7,7 @@ import numpy as np
 
 from .._errors import VerifyError
 from ._flow import PARAMETERIZATIONS, gradient_flow
-from ._objective import objective
+from ._objective import objective, objective_for
 
 __all__ = ["gradient_descent", "TrackingResult", "descent_tracks_flow"]
 
@@ -27,10 +27,9 @@ def gradient_descent(A, x0, *, loss: str = "L1", parameterization: str = "eps", 
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise VerifyError("steps", steps, "must be a nonnegative integer")
     x0 = np.asarray(x0, float)
-    d = np.asarray(A).shape[0]
-    if r is None:
-        r = (x0.size - 1) // (2 * d) if loss == "L1" else (x0.size - 1) // (2 * d + 1)
-    obj = objective(loss, A, r)
+    obj = objective_for(loss, A, x0) if r is None else objective(loss, A, r)
+    if x0.shape != (obj.size,):
+        raise VerifyError("x0.shape", x0.shape, f"must be ({obj.size},) for loss {loss!r}")
     pos = obj.positive
     out = np.empty((steps + 1, obj.size))
     x = x0.copy()

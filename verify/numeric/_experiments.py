@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._flow import FlowResult, gradient_flow
+from ._flow import gradient_flow
 from ._instances import random_instance
 
 __all__ = ["FlowCase", "flow_cases", "DEFAULT_CASES"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
@@ -26,7 +26,7 @@ from scipy.integrate import solve_ivp
 
 from .. import tolerances as tol
 from .._errors import VerifyError
-from ._objective import Objective, objective
+from ._objective import Objective, objective, objective_for
 
 __all__ = ["StopReason", "FlowResult", "gradient_flow", "vector_field", "column_space_projector",
            "PARAMETERIZATIONS", "METHODS"]
@@ -182,24 +182,10 @@ def gradient_flow(
     if method is None:
         method = DEFAULT_METHOD[parameterization]
     _check_choice("method", method, METHODS)
-    from ._validate import as_matrix
-
-    A = as_matrix("A", A)
+    obj: Objective = objective_for(loss, A, x0) if r is None else objective(loss, A, r)
+    A = obj.A
     x0 = np.asarray(x0, dtype=float)
-    if x0.ndim != 1:
-        raise VerifyError("x0", x0, "must be a flat parameter vector (use Objective.pack)")
-    d = A.shape[0]
-    if r is None:
-        extra = 1 if loss == "L1" else None
-        if extra is None:  # L: size = 2dr + r + 1
-            if (x0.size - 1) % (2 * d + 1):
-                raise VerifyError("x0.shape", x0.shape, f"does not match loss 'L' with d={d}")
-            r = (x0.size - 1) // (2 * d + 1)
-        else:
-            if (x0.size - 1) % (2 * d):
-                raise VerifyError("x0.shape", x0.shape, f"does not match loss 'L1' with d={d}")
-            r = (x0.size - 1) // (2 * d)
-    obj: Objective = objective(loss, A, r)
+    d, r = obj.d, obj.r
     if x0.shape != (obj.size,):
         raise VerifyError("x0.shape", x0.shape, f"must be ({obj.size},) for loss {loss!r}, d={d}, r={r}")
     if not np.all(np.isfinite(x0)):

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_matrix, as_positive_scalar, as_positive_vector
 from .._errors import VerifyError
+from ._objective import LObjective, L1Objective
+from ._validate import as_matrix, as_positive_scalar, as_positive_vector
 
 __all__ = ["LinearProblem", "loss_L", "loss_L1", "optimal_D", "reconstruction_error", "monte_carlo_loss"]
 
@@ -39,27 +40,19 @@ class LinearProblem:
         return self.At.shape[1]
 
 
-def _fit_terms(p: LinearProblem):
-    residual = p.A - p.At @ (p.Bt @ p.A)
-    code = p.Bt @ p.A
-    return float(np.sum(residual**2)), float(np.sum(code**2)), np.sum(p.At**2, axis=0)
-
-
 def reconstruction_error(A, At, Bt, D) -> float:
     """E||x - Ã(B̃x + D^{1/2}z')||² = ||A - ÃB̃A||_F² + sum_i D_ii ||Ã_i||² (proof of Lemma 8)."""
     p = LinearProblem.of(A, At, Bt)
     D = as_positive_vector("D", D, p.r)
-    fit, _, col = _fit_terms(p)
-    return fit + float(D @ col)
+    fit = float(np.sum((p.A - p.At @ (p.Bt @ p.A)) ** 2))
+    return fit + float(D @ np.sum(p.At**2, axis=0))
 
 
 def loss_L(A, At, Bt, D, eps) -> float:
     """Eq. (4): (1/2ε²)||A-ÃB̃A||² + ½||B̃A||² + d log ε + ½ Σ_i (D_ii||Ã_i||²/ε² + D_ii - log D_ii)."""
     p = LinearProblem.of(A, At, Bt)
-    D = as_positive_vector("D", D, p.r)
-    eps = as_positive_scalar("eps", eps)
-    fit, code, col = _fit_terms(p)
-    return fit / (2 * eps**2) + code / 2 + p.d * np.log(eps) + 0.5 * float(np.sum(D * col / eps**2 + D - np.log(D)))
+    obj = LObjective(p.A, p.r)
+    return obj.value(obj.pack(p.At, p.Bt, D, eps))
 
 
 def optimal_D(At, eps) -> np.ndarray:
@@ -72,9 +65,8 @@ def optimal_D(At, eps) -> np.ndarray:
 def loss_L1(A, At, Bt, eps) -> float:
     """Eq. (5): (1/2ε²)||A-ÃB̃A||² + ½||B̃A||² + (d-r) log ε + Σ_i (1 + log(||Ã_i||² + ε²))/2."""
     p = LinearProblem.of(A, At, Bt)
-    eps = as_positive_scalar("eps", eps)
-    fit, code, col = _fit_terms(p)
-    return fit / (2 * eps**2) + code / 2 + (p.d - p.r) * np.log(eps) + 0.5 * float(np.sum(1 + np.log(col + eps**2)))
+    obj = L1Objective(p.A, p.r)
+    return obj.value(obj.pack(p.At, p.Bt, eps))
 
 
 def monte_carlo_loss(A, At, Bt, D, eps, n: int, rng: np.random.Generator, batch: int = 50_000):

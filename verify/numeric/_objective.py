@@ -21,7 +21,7 @@ import numpy as np
 from .._errors import VerifyError
 from ._validate import as_matrix, as_positive_scalar, as_positive_vector
 
-__all__ = ["Objective", "L1Objective", "LObjective", "objective"]
+__all__ = ["Objective", "L1Objective", "LObjective", "objective", "objective_for"]
 
 
 @dataclass(frozen=True)
@@ -205,6 +205,24 @@ class LObjective(Objective):
         H[iD, -1] = H[-1, iD] = -c / eps**3
         H[-1, -1] = 3 * (f + float(D @ c)) / eps**4 - d / eps**2
         return H
+
+
+def objective_for(loss: str, A, x0) -> Objective:
+    """The objective whose packed parameter vector x0 is: r read off x0's length.
+
+    L1 packs 2dr + 1 numbers, L packs 2dr + r + 1.
+    """
+    A = as_matrix("A", A)
+    d = A.shape[0]
+    x0 = np.asarray(x0, dtype=float)
+    if x0.ndim != 1:
+        raise VerifyError("x0", x0, "must be a flat parameter vector (use Objective.pack)")
+    per_r = {"L1": 2 * d, "L": 2 * d + 1}
+    if loss not in per_r:
+        raise VerifyError("loss", loss, f"unknown loss; choose one of {sorted(per_r)}")
+    if x0.size < 1 + per_r[loss] or (x0.size - 1) % per_r[loss]:
+        raise VerifyError("x0.shape", x0.shape, f"does not match loss {loss!r} with d={d}")
+    return objective(loss, A, (x0.size - 1) // per_r[loss])
 
 
 def objective(loss: str, A, r: int) -> Objective:
