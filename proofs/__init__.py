@@ -17,7 +17,8 @@ STATEMENTS: dict = {
     s.id: s
     for s in [
         _S("lemma1", "Loss to -inf forces eps -> 0 and perfect reconstruction", "Lemma 1, Section 4; proof in Appendix B.1",
-           "If L(f_t, g_t, D_t, eps_t) -> -inf then eps_t -> 0 and E||x - f_t(g_t(x) + D_t^{1/2} z')||^2 -> 0."),
+           "If L(f_t, g_t, D_t, eps_t) -> -inf then eps_t -> 0 and E||x - f_t(g_t(x) + D_t^{1/2} z')||^2 -> 0.",
+           "proofs.lemma1_loss_to_minus_infinity"),
         _S("lemma2", "Optimal decoder variance", "Lemma 2, Section 4; proof in Appendix B.1",
            "If f, g, D are fixed, the optimal eps minimising L is eps = sqrt((1/d) E||x - f(g(x) + D^{1/2} z')||^2).",
            "proofs.lemma2_optimal_decoder_variance"),
@@ -26,15 +27,22 @@ STATEMENTS: dict = {
            "(1/2ε²)||A - ÃB̃A||_F² + ½||B̃A||_F² + (d - r) log ε + Σ_i (1 + log(||Ã_i||² + ε²))/2.",
            "proofs.lemma3_optimal_encoder_variance"),
         _S("theorem3", "Asymptotic global minima of the linear VAE", "Theorem 3, Section 4.1",
-           "A = ÃB̃A with more than r - d zero columns of Ã suffices for L -> -inf along eps -> 0; conversely ..."),
+           "Sufficiency: if A = ÃB̃A and #{i : Ã_i = 0} > r - d, then for any ε_t -> 0 there are D_t with (D_t)_ii -> 0 "
+           "on nonzero columns and L -> -inf. Necessity: if L(Ã_t, B̃_t, D_t, ε_t) -> -inf then ε_t -> 0, "
+           "||A - Ã_tB̃_tA||² -> 0, max_i (D_t)_ii||(Ã_t)_i||² -> 0, and for every δ > 0 "
+           "liminf #{i : ||(Ã_t)_i||² < δ} > r - d.",
+           "proofs.theorem3_asymptotic_minima"),
         _S("theorem4", "Bad asymptotic minimum of a nonlinear VAE", "Theorem 4, Section 4.2, construction (6)",
-           "With (6), for eps_t -> 0 there are D_t with L -> -inf and r* + s coordinates of D_t -> 0."),
+           "For an arbitrary nonlinearity σ, s >= 1, d > r* + s, r > r* + 1: with (6), for eps_t -> 0 there are D_t "
+           "with L -> -inf and exactly r* + s coordinates of D_t -> 0.",
+           "proofs.theorem4_nonlinear_minimum"),
         _S("lemma4", "Rotational invariance", "Lemma 4, Section 5; proof in Appendix C",
            "L_A(Ã, B̃, D, ε) = L_{UA}(UÃ, B̃Uᵀ, D, ε); U∇_Ã L_A = ∇_{UÃ} L_{UA}; (∇_B̃ L_A)Uᵀ = ∇_{UB̃} L_{UA}; "
            "so GD and the flow commute with the rotation, for L and L1.",
            "proofs.lemma4_rotation_invariance"),
         _S("lemma5", "Gradient correlation", "Lemma 5, Section 5",
-           "If row i of A is zero: Σ_j Ã_ij ∂L/∂Ã_ij >= Σ_j D_jj Ã_ij²/ε² and Σ_j Ã_ij ∂L1/∂Ã_ij >= Σ_j Ã_ij²/(||Ã_j||² + ε²)."),
+           "If row i of A is zero: Σ_j Ã_ij ∂L/∂Ã_ij >= Σ_j D_jj Ã_ij²/ε² and Σ_j Ã_ij ∂L1/∂Ã_ij >= Σ_j Ã_ij²/(||Ã_j||² + ε²).",
+           "proofs.lemma5_gradient_correlation"),
         _S("lemma6", "Exponential decay of extra rows", "Lemma 6, Section 5",
            "Along the flow (1) with max_j ||Ã_j||² + ε² <= K, zero rows i of A give ||Ã^(i)(t)||² <= e^{-t/K} ||Ã^(i)(0)||².",
            "proofs.lemma6_row_decay"),

@@ -30,7 +30,8 @@ STATEMENT = statement("lemma7")
 SHAPES = list(itertools.product(range(1, 4), range(1, 4)))
 
 
-def _setup(d: int, r: int):
+def symbols(d: int, r: int):
+    """x (d), g = g(x) (r), D (r), z (r), z' (r) and the decoder coordinates f_1..f_d (undefined functions)."""
     x = [sp.Symbol(f"x_{k + 1}", real=True) for k in range(d)]
     g = [sp.Symbol(f"g_{j + 1}", real=True) for j in range(r)]
     D = [sp.Symbol(f"D_{j + 1}", positive=True) for j in range(r)]
@@ -42,7 +43,7 @@ def _setup(d: int, r: int):
 
 def elbo(d: int, r: int):
     """E_{z~q(z|x)}[log p(x|z) + log p(z) - log q(z|x)] with the densities written out."""
-    x, g, D, z, zp, f = _setup(d, r)
+    x, g, D, z, zp, f = symbols(d, r)
     fz = [fk(*z) for fk in f]
     integrand = (
         gaussian_log_density(x, fz, [EPS**2] * d)
@@ -54,7 +55,7 @@ def elbo(d: int, r: int):
 
 def loss_3(d: int, r: int):
     """(3) at a fixed x: E_z'[(1/2ε²)||x - f(g + D^{1/2}z')||² + ||g||²/2] + d log ε + Tr(D)/2 - ½ Σ log D_ii."""
-    x, g, D, z, zp, f = _setup(d, r)
+    x, g, D, z, zp, f = symbols(d, r)
     dec = [fk(*[gj + sp.sqrt(Dj) * zj for gj, Dj, zj in zip(g, D, zp)]) for fk in f]
     recon = sum((xk - fk) ** 2 for xk, fk in zip(x, dec))
     return (expect(recon / (2 * EPS**2) + sum(gj**2 for gj in g) / 2, zp)
@@ -63,7 +64,7 @@ def loss_3(d: int, r: int):
 
 def densities(d: int, r: int) -> list:
     """The proof's first display: each log-density equals its printed form plus a constant C_k."""
-    x, g, D, z, zp, f = _setup(d, r)
+    x, g, D, z, zp, f = symbols(d, r)
     fz = [fk(*z) for fk in f]
     c1 = Derivation(f"log p(x|z) (d={d}, r={r})", gaussian_log_density(x, fz, [EPS**2] * d),
                     "log N(x; f(z), ε²I) written out", Domain(parameters=frozenset(x + z + [EPS])))
@@ -85,7 +86,7 @@ def densities(d: int, r: int) -> list:
 
 def proof_chain(d: int, r: int) -> Derivation:
     """The proof's second display, step by step."""
-    x, g, D, z, zp, f = _setup(d, r)
+    x, g, D, z, zp, f = symbols(d, r)
     fz = [fk(*z) for fk in f]
     Dh = [sp.sqrt(Dj) for Dj in D]
     zshift = [gj + h * w for gj, h, w in zip(g, Dh, zp)]
@@ -114,7 +115,7 @@ def proof_chain(d: int, r: int) -> Derivation:
 
 def statement_derivation(d: int, r: int) -> Derivation:
     """-ELBO = (3) + constant, the constant free of x, f, g, D, ε (and identified)."""
-    x, g, D, z, zp, f = _setup(d, r)
+    x, g, D, z, zp, f = symbols(d, r)
     deriv = Derivation(f"-ELBO = (3) + const (d={d}, r={r})", -elbo(d, r),
                        "the VAE loss: minus the ELBO", Domain(parameters=frozenset(x + g + D + [EPS])))
     deriv.step(loss_3(d, r), "Lemma 7: 'converting this to minimization form gives the VAE loss (3)'",

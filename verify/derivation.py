@@ -43,6 +43,7 @@ __all__ = [
     "Derivation",
     "check_relation",
     "check_derivative",
+    "check_finite_limit",
 ]
 
 
@@ -586,3 +587,30 @@ def check_derivative(function, variable: sp.Symbol, claimed, domain: Domain, nam
         worst_error=worst,
         witness=witness,
     )
+
+
+def check_finite_limit(F, variable: sp.Symbol, label: str, seed: int = 0) -> "object":
+    """Check that F has a finite limit F(0) as ``variable`` -> 0+ (no singularity there).
+
+    SymPy: F has no negative power of the variable and F(0) is finite.  mpmath: at a random point of
+    the other symbols, |F(1e-30) - F(0)| <= 1e-40 (F(variable) - F(0) is O(variable²) in our uses).
+    Returns a :class:`verify.claims.Check`.
+    """
+    from .claims import Check  # local import: claims imports this module
+
+    F = sp.sympify(F)
+    F0 = F.subs(variable, 0)
+    singular = F0.has(sp.zoo, sp.oo, -sp.oo, sp.nan) or any(
+        p.exp.is_negative and p.base == variable for p in F.atoms(sp.Pow))
+    rng = random.Random(f"{seed}:{label}")
+    point = {s: sp.Rational(rng.randint(-20, 20) or 7, 10) for s in F.free_symbols - {variable}}
+    val0 = sp.N(F0.xreplace(point), tol.MP_DPS)
+    val = sp.N(F.xreplace({**point, variable: sp.Rational(1, 10**30)}), tol.MP_DPS)
+    finite = bool(val0.is_finite and val.is_finite)
+    err = float(abs(val - val0)) if finite else float("inf")
+    witness = None
+    if singular or not finite or err > 1e-40:
+        witness = f"{label}: F(0) = {sp.sstr(F0)[:120]}, |F(1e-30) - F(0)| = {err:.3g}"
+    return Check(f"{label}: F({variable}) -> F(0), finite", Status.FAILED if witness else Status.PROVED,
+                 f"SymPy: no negative power of {variable} and F(0) finite; mpmath: |F(1e-30) - F(0)| <= 1e-40 "
+                 "at a random point", label, err, witness)

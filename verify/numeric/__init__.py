@@ -5,7 +5,7 @@ from ._bounds import BoundCheck, check_decay, largest_rate, minmax_gap, tail_sin
 from ._instances import Instance, low_rank_data, random_instance, random_orthogonal
 from ._flow import METHODS, PARAMETERIZATIONS, FlowResult, StopReason, column_space_projector, gradient_flow, vector_field
 from ._objective import L1Objective, LObjective, Objective, objective, objective_for
-from ._losses import LinearProblem, loss_L, loss_L1, monte_carlo_loss, optimal_D, reconstruction_error
+from ._losses import LinearProblem, loss_L, loss_L1, monte_carlo_loss, monte_carlo_loss_3, optimal_D, reconstruction_error
 
 __all__ = [
     "TrackingResult",
@@ -34,4 +34,12 @@ __all__ = [
     "LObjective",
     "Objective",
     "objective",
-    "objective_for","LinearProblem", "loss_L", "loss_L1", "monte_carlo_loss", "optimal_D", "reconstruction_error"]
+    "objective_for",
+    "LinearProblem",
+    "loss_L",
+    "loss_L1",
+    "monte_carlo_loss",
+    "monte_carlo_loss_3",
+    "optimal_D",
+    "reconstruction_error",
+]

@@ -13,7 +13,7 @@ from .._errors import VerifyError
 from ._objective import LObjective, L1Objective
 from ._validate import as_matrix, as_positive_scalar, as_positive_vector
 
-__all__ = ["LinearProblem", "loss_L", "loss_L1", "optimal_D", "reconstruction_error", "monte_carlo_loss"]
+__all__ = ["LinearProblem", "loss_L", "loss_L1", "optimal_D", "reconstruction_error", "monte_carlo_loss", "monte_carlo_loss_3"]
 
 
 @dataclass(frozen=True)
@@ -99,3 +99,29 @@ def monte_carlo_loss(A, At, Bt, D, eps, n: int, rng: np.random.Generator, batch:
     var = max(total_sq / n - mean**2, 0.0) * n / (n - 1)
     rest = p.d * np.log(eps) + 0.5 * float(np.sum(D - np.log(D)))
     return mean + rest, float(np.sqrt(var / n))
+
+
+def monte_carlo_loss_3(x, f, g, D, eps, rng: np.random.Generator):
+    """Estimate the general VAE loss (3) for any decoder f and encoder g from data samples x (n x d).
+
+    (3) = E_x E_z'[ (1/2ε²)||x - f(g(x) + D^{1/2}z')||² + ||g(x)||²/2 ] + d log ε + Tr(D)/2 - ½ Σ log D_ii,
+    with one z' ~ N(0, I_r) per sample.  ``f`` maps an (n x r) array of codes to (n x d) outputs,
+    ``g`` maps (n x d) data to (n x r) codes.  Returns ``(estimate, standard_error)`` and the mean
+    reconstruction error E||x - f(g(x) + D^{1/2}z')||² as a third value.
+    """
+    x = as_matrix("x", x)
+    n, d = x.shape
+    if n < 2:
+        raise VerifyError("x", x.shape, "need at least 2 samples")
+    eps = as_positive_scalar("eps", eps)
+    code = np.asarray(g(x), dtype=float)
+    if code.ndim != 2 or code.shape[0] != n:
+        raise VerifyError("g(x).shape", code.shape, f"must be ({n}, r)")
+    D = as_positive_vector("D", D, code.shape[1])
+    out = np.asarray(f(code + np.sqrt(D) * rng.standard_normal(code.shape)), dtype=float)
+    if out.shape != x.shape:
+        raise VerifyError("f(code).shape", out.shape, f"must be {x.shape}, the shape of x")
+    recon = np.sum((x - out) ** 2, axis=1)
+    h = recon / (2 * eps**2) + np.sum(code**2, axis=1) / 2
+    rest = d * np.log(eps) + float(np.sum(D)) / 2 - float(np.sum(np.log(D))) / 2
+    return float(np.mean(h)) + rest, float(np.std(h, ddof=1) / np.sqrt(n)), float(np.mean(recon))
