@@ -80,7 +80,8 @@ def zero_row_indices(A) -> np.ndarray:
 
 
 # ---- properties (Hypothesis) --------------------------------------------------------------------
-def inequality_property(loss: str, rhs=None, strict: bool = False, rows: str = "zero", max_dim: int = MAX_DIM) -> Check:
+def inequality_property(loss: str, rhs=None, strict: bool = False, rows: str = "zero", max_dim: int = MAX_DIM,
+                        max_examples=None) -> Check:
     """The printed inequality for ``loss`` at every zero row (``rows="all"``: at every row, which the
     lemma does not claim; ``strict``: > instead of >=; ``rhs``: another right-hand side)."""
     rhs = rhs or PRINTED_RHS[loss]
@@ -106,7 +107,7 @@ def inequality_property(loss: str, rhs=None, strict: bool = False, rows: str = "
         method=f"exact NumPy gradient of ({'4' if loss == 'L' else '5'}); error = relative excess of the "
                f"right-hand side, which may not exceed {tol.FLOAT_RTOL}",
         scope=f"d <= {max_dim}, r <= {max_dim}, entries in [-2, 2], ε in [0.05, 3], "
-              + ("every zero row of A" if rows == "zero" else "every row of A"))
+              + ("every zero row of A" if rows == "zero" else "every row of A"), max_examples=max_examples)
 
 
 def identity_property(loss: str, max_dim: int = MAX_DIM, remainder_fn=remainder) -> Check:

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from proofs import statement
-from verify import Check, Derivation, Domain, Erratum, Evidence, Relation, Status
+from verify import Check, Derivation, Domain, Erratum, Evidence, Status
 from verify import tolerances as tol
 from verify.claims import run_check
 from verify.numeric import loss_L, loss_L1, optimal_D

@@ -27,34 +27,86 @@ from verify import Check, Erratum, Evidence, Figure, Status
 from verify import tolerances as tol
 from verify.claims import run_check
 from verify.figures import flow_figure
-from verify.numeric import (check_decay, descent_tracks_flow, flow_cases, largest_rate, minmax_gap,
-                            random_instance, random_orthogonal, tail_singular_mass)
+from verify.numeric import (PROPERTY_FLOW, check_decay, descent_tracks_flow, flow_cases, largest_rate, minmax_gap,
+                            property_flow, random_instance, random_orthogonal, tail_singular_mass)
+from verify.properties import Outcome, property_check
+from verify.strategies import flow_starts
 
 STATEMENT = statement("theorem5")
 
 
-def printed_reading(case) -> tuple:
-    """Evaluate (7) as printed (W = row span of A, P_W⊥ Ãᵀ) at t = 0; (ok, what happened)."""
-    A = case.A
+def printed_middle(A, res) -> np.ndarray:
+    """||P_W⊥ Ãᵀ(t)||² with W = row span of A, as printed; defined only when r* = r (P_W⊥ is r* x r*)."""
     _, s, Vt = np.linalg.svd(A)
     rank = int(np.sum(s > tol.RANK_RTOL * s[0]))
-    P_rows = np.eye(A.shape[1]) - Vt[:rank].T @ Vt[:rank]  # projector in R^{r*}
-    At0 = case.runs["eps"].At(0)
-    if P_rows.shape[1] != At0.T.shape[0]:
-        return False, (f"{case.label}: P_W⊥ is {P_rows.shape[0]}x{P_rows.shape[1]} (W = row span of A ⊂ R^{A.shape[1]}) "
-                       f"but Ãᵀ is {At0.T.shape[0]}x{At0.T.shape[1]}: the printed product is undefined")
-    res = case.runs["eps"]
-    middle = np.array([np.sum((P_rows @ res.At(k).T) ** 2) for k in range(len(res.t))])
-    lhs = tail_singular_mass(res)
-    bad = np.nonzero(lhs > middle + tol.BOUND_RTOL * max(1.0, middle[0]))[0]
-    if bad.size:
-        return False, f"{case.label}: at t={res.t[bad[0]]:.4g}, Σσ_k² = {lhs[bad[0]]:.4g} > ||P_W⊥Ãᵀ||² = {middle[bad[0]]:.4g}"
-    decay = check_decay(res, middle, rate=1.0)
-    if not decay.holds:
-        k = int(np.searchsorted(res.t, decay.first_violation_t))
-        return False, (f"{case.label}, A: d x r as printed: at t={res.t[k]:.4g}, ||P_W⊥Ãᵀ(t)||² = {middle[k]:.4g} > "
-                       f"e^(-t/K)||P_W⊥Ãᵀ(0)||² = {np.exp(-res.t[k] / res.K) * middle[0]:.4g} (K={res.K:.4g})")
-    return True, f"{case.label}: the printed reading holds here"
+    P_rows = np.eye(A.shape[1]) - Vt[:rank].T @ Vt[:rank]
+    return np.array([np.sum((P_rows @ res.At(k).T) ** 2) for k in range(len(res.t))])
+
+
+def printed_property() -> Check:
+    """(7) as printed on Hypothesis's instances with r = r* (where the printed product is defined)."""
+
+    def prop(start) -> Outcome:
+        res = property_flow(start.A, start.x0)
+        middle = printed_middle(start.A, res)
+        lhs = tail_singular_mass(res)
+        first = float(np.max(lhs - middle)) / max(1.0, middle[0])
+        decay = check_decay(res, middle, rate=1.0)
+        if first > tol.BOUND_RTOL:
+            k = int(np.argmax(lhs - middle))
+            return Outcome(False, first, f"at t={res.t[k]:.4g}: Σ_(k>dim W) σ_k²(Ã) = {lhs[k]:.4g} > ||P_W⊥Ãᵀ||² = {middle[k]:.4g}")
+        if not decay.holds:
+            k = int(np.searchsorted(res.t, decay.first_violation_t))
+            return Outcome(False, decay.worst_excess, f"at t={res.t[k]:.4g}: ||P_W⊥Ãᵀ(t)||² = {middle[k]:.4g} > "
+                                                      f"e^(-t/K)||P_W⊥Ãᵀ(0)||² = {np.exp(-res.t[k] / res.K) * middle[0]:.4g} (K={res.K:.4g})")
+        return Outcome(True, max(first, decay.worst_excess), f"holds up to t={res.t_reached:.3g}")
+
+    return property_check(
+        "(7) as printed: W = row span of A, ||P_W⊥ Ãᵀ||² (on instances with r = r*, where it is defined)",
+        flow_starts(max_d=5, max_r=5, rotated=True, same_r=True, rank_deficient=True), prop,
+        method=f"flow (1), {PROPERTY_FLOW['method']}, up to t = {PROPERTY_FLOW['t_end']:g} or ε = "
+               f"{PROPERTY_FLOW['eps_floor']:g}; bounds within {tol.BOUND_RTOL} of their scale",
+        scope="d <= 5, r = r* < d, rotated A of rank < r* (else W = R^r* and the printed bound is 0 <= 0), random starts")
+
+
+def undefined_check() -> Check:
+    """As printed, is P_W⊥ Ãᵀ(0) (W = row span of A) a product NumPy can form?  Hypothesis's instances."""
+
+    def prop(start) -> Outcome:
+        _, _, Vt = np.linalg.svd(start.A)
+        P_rows = np.eye(start.A.shape[1]) - Vt.T @ Vt  # the projector's shape is what matters here
+        At0 = start.x0[: start.d * start.r].reshape(start.d, start.r)
+        try:
+            P_rows @ At0.T
+        except ValueError as exc:
+            return Outcome(False, 1.0, f"P_W⊥ is {P_rows.shape[0]}x{P_rows.shape[1]} (W ⊂ R^r*) but Ãᵀ is "
+                                       f"{At0.T.shape[0]}x{At0.T.shape[1]}: {exc}")
+        return Outcome(True, 0.0, "the product is defined")
+
+    return property_check("(7) as printed is well-formed: P_W⊥ Ãᵀ is defined", flow_starts(max_d=5, max_r=5), prop,
+                          method="form the product with NumPy", scope="d <= 5, r <= 5, r* < d")
+
+
+def corrected_property(rate: float = 1.0) -> Check:
+    """Corrected (7) (W = column span of A, ||P_W⊥ Ã||²) on Hypothesis's instances."""
+
+    def prop(start) -> Outcome:
+        res = property_flow(start.A, start.x0)
+        minmax = minmax_gap(res)
+        decay = check_decay(res, res.mass_outside, rate=rate)
+        worst = max(minmax.worst_excess, decay.worst_excess)
+        bad = next((c for c in (minmax, decay) if not c.holds), None)
+        detail = (f"{bad.name} fails at t={bad.first_violation_t:.4g}" if bad else "") + (
+            f"; ||P_W⊥Ã||² {res.mass_outside[0]:.4g} -> {res.mass_outside[-1]:.4g} by t={res.t_reached:.3g} "
+            f"({res.stop.name}), K={res.K:.4g}")
+        return Outcome(bad is None, worst, detail)
+
+    return property_check(
+        f"(7) with W = col span(A), ||P_W⊥ Ã||², rate {rate:g}/K (Hypothesis's instances)",
+        flow_starts(max_d=5, max_r=5), prop,
+        method=f"flow (1), {PROPERTY_FLOW['method']}, up to t = {PROPERTY_FLOW['t_end']:g} or ε = "
+               f"{PROPERTY_FLOW['eps_floor']:g}; both inequalities within {tol.BOUND_RTOL} of their scale",
+        scope="d <= 5, r <= 5 (r < d, r = d, r > d), rank-deficient A, rotated and unrotated, random starts")
 
 
 def trajectory_checks(cases, parameterization: str, rate: float) -> Check:
@@ -129,16 +181,11 @@ def descent_check(seed: int = 3) -> Check:
 def check():
     def build():
         cases = flow_cases()
-        printed = [printed_reading(c) for c in cases]
-        # a violation where the printed product is defined (A: d x r, as the theorem says) is the
-        # stronger witness; an undefined product comes second
-        failures = sorted((msg for ok, msg in printed if not ok), key=lambda m: "undefined" in m)
-        evidence = [Evidence("statement", Check(
-            "(7) as printed: W = row span of A, ||P_W⊥ Ãᵀ||²",
-            Status.FAILED if failures else Status.NUMERIC,
-            "evaluate the printed expressions on each instance", "the instances below",
-            witness=failures[0] if failures else None,
-            details=" | ".join(msg for _, msg in printed)))]
+        printed = printed_property()
+        undefined = undefined_check()
+        evidence = [Evidence("statement", printed), Evidence("statement", undefined)]
+        failures = [c.witness for c in (printed, undefined) if c.status is Status.FAILED]
+        evidence.append(Evidence("correction", corrected_property(1.0)))
         evidence.append(Evidence("correction", trajectory_checks(cases, "eps", 1.0)))
         evidence.append(Evidence("correction", minmax_random_matrices()))
         evidence.append(Evidence("support", trajectory_checks(cases, "eps", 2.0),

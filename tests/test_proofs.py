@@ -1,5 +1,4 @@
 """Each proof module runs, reaches the verdict its checks support, and fails on a mutated formula."""
-import functools
 
 import pytest
 import sympy as sp
@@ -9,21 +8,17 @@ from verify import Status, Verdict
 from verify.symbolic import _vae
 
 
-@functools.lru_cache(maxsize=None)
-def result(sid):
-    return proofs.check(sid)
-
 
 @pytest.mark.parametrize("sid", proofs.checkable_ids())
-def test_every_proof_module_runs_and_has_evidence(sid):
-    r = result(sid)
+def test_every_proof_module_runs_and_has_evidence(sid, checked):
+    r = checked(sid)
     assert r.error is None
     assert r.evidence
     assert r.verdict is not Verdict.INCONCLUSIVE
 
 
-def test_lemma2_as_printed_fails_at_zero_reconstruction_error_and_holds_with_it_positive():
-    r = result("lemma2")
+def test_lemma2_as_printed_fails_at_zero_reconstruction_error_and_holds_with_it_positive(checked):
+    r = checked("lemma2")
     assert r.verdict is Verdict.HOLDS_AS_CORRECTED
     (erratum,) = r.errata
     assert "R=0" in erratum.witness
@@ -32,14 +27,14 @@ def test_lemma2_as_printed_fails_at_zero_reconstruction_error_and_holds_with_it_
 
 
 @pytest.mark.parametrize("sid", ["lemma3", "lemma7", "lemma8"])
-def test_lemmas_3_7_8_are_verified_symbolically(sid):
-    r = result(sid)
+def test_lemmas_3_7_8_are_verified_symbolically(sid, checked):
+    r = checked(sid)
     assert r.verdict is Verdict.VERIFIED
     assert not r.errata
 
 
-def test_lemma7_identifies_the_additive_constant():
-    r = result("lemma7")
+def test_lemma7_identifies_the_additive_constant(checked):
+    r = checked("lemma7")
     consts = {e.scope: e.item.steps[-1].constant for e in r.evidence
               if e.role == "statement" and e.item.title.startswith("-ELBO")}
     assert sp.simplify(sp.sympify(consts["d=2, r=3"]) - (sp.log(2 * sp.pi) - sp.Rational(3, 2))) == 0

@@ -1,4 +1,5 @@
-"""The ``vae-verify`` command: ``list``, ``check ID... [--json]``, ``report [--out DIR]``.
+"""The ``vae-verify`` command: ``list``, ``check ID... [--json]``, ``report [--out DIR]``; ``check``
+and ``report`` take ``--profile ci|dev|thorough`` (the Hypothesis profile of the property checks).
 
 Exit status: 0 when every statement checked has a verdict that is verified, verified_numerically or
 holds_as_corrected; 1 otherwise (refuted, inconclusive, or not checked yet); 2 for a usage error
@@ -14,6 +15,7 @@ from typing import Optional, Sequence
 
 from ._errors import VerifyError
 from .report import ensure_writable, report_dict, write_figures, write_report
+from .strategies import PROFILES
 
 __all__ = ["main"]
 
@@ -30,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="print the report JSON instead of a summary")
     r = sub.add_parser("report", help="check every statement and write report.md and report.json")
     r.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default: {DEFAULT_OUT})")
+    for q in (c, r):
+        q.add_argument("--profile", choices=sorted(PROFILES), default=None,
+                       help="Hypothesis settings profile for the property checks (default: $HYPOTHESIS_PROFILE "
+                            "or 'ci'; 'thorough' draws 1000 instances per property)")
     return p
 
 
@@ -65,7 +71,12 @@ def _run(ids: Sequence[str], out_dir=None):
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    import os
+
     import proofs
+
+    if getattr(args, "profile", None):
+        os.environ["HYPOTHESIS_PROFILE"] = args.profile
 
     try:
         if args.command == "list":

@@ -51,6 +51,7 @@ def _not_checked(s: Statement) -> dict:
 def report_dict(statements: Sequence[Statement], results: dict, elapsed_s: float, complete: bool) -> dict:
     """The JSON document: one entry per statement, in paper order."""
     from . import __version__
+    from .strategies import active_profile
 
     entries = []
     for s in statements:
@@ -70,6 +71,7 @@ def report_dict(statements: Sequence[Statement], results: dict, elapsed_s: float
         "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "elapsed_s": round(elapsed_s, 3),
         "complete": complete,
+        "hypothesis_profile": active_profile(),
         "statements": entries,
     }
 
@@ -87,7 +89,8 @@ def render_markdown(doc: dict) -> str:
     """Human-readable report: a summary table, then each statement with its evidence."""
     out = ["# vae-verify report", "", f"Paper: {doc['paper']}", "",
            f"Generated {doc['generated']} by vae-verify {doc['version']} in {doc['elapsed_s']:.1f} s"
-           + ("" if doc["complete"] else " -- **incomplete: the run stopped early**"), "",
+           + ("" if doc["complete"] else " -- **incomplete: the run stopped early**")
+           + f"; Hypothesis profile `{doc.get('hypothesis_profile', 'ci')}`", "",
            "| statement | where in the paper | verdict | time (s) |", "|---|---|---|---|"]
     for e in doc["statements"]:
         verdict = e["verdict"] or "not yet checked"

@@ -8,7 +8,8 @@ away by ``assume`` and shrinking moves towards the simplest instance:
   diagonal entries of size in [1/2, 2] on top of d - r* zero rows, then, unless the example
   shrinks to "not rotated", turned by a Haar-random orthogonal U (so no row of A is zero);
 * :func:`linear_points`: a point (A, Ã, B̃, D̃, ε̃) of the loss (4);
-* :func:`initialisations`: a start (Ã(0), B̃(0), ε̃(0)) of the flow (1) for L1.
+* :func:`initialisations`: a start (Ã(0), B̃(0), ε̃(0)) of the flow (1) for L1;
+* :func:`flow_starts`: data and a start together, for properties of whole trajectories.
 
 Settings profiles live here, in one place: ``ci`` (fast and derandomized: the default),
 ``dev`` and ``thorough``, chosen by the environment variable ``HYPOTHESIS_PROFILE`` (or by
@@ -39,6 +40,8 @@ __all__ = [
     "matrices",
     "linear_points",
     "initialisations",
+    "FlowStart",
+    "flow_starts",
     "describe_array",
 ]
 
@@ -99,14 +102,19 @@ def dimensions(draw, max_d: int = 6, max_r: int = 6, min_d: int = 2, deficient: 
 
 
 @st.composite
-def data_matrices(draw, d: int, r_star: int, rotated: Optional[bool] = None) -> np.ndarray:
-    """A (d x r*) of exact rank r*; zero rows d-r*+1..d unless rotated by a random orthogonal U."""
+def data_matrices(draw, d: int, r_star: int, rotated: Optional[bool] = None, rank: Optional[int] = None) -> np.ndarray:
+    """A (d x r*) of exact rank ``rank`` (default r*): an upper-trapezoidal rank x r* block with
+    diagonal entries of size in [1/2, 2] on top of zero rows, unless rotated by a random orthogonal U."""
+    rank = r_star if rank is None else rank
     if not 1 <= r_star <= d:
         raise VerifyError("r_star", r_star, f"must be in [1, d={d}]")
-    size = draw(arrays(np.float64, r_star, elements=_floats(0.5, 2.0)))
-    sign = draw(arrays(np.float64, r_star, elements=st.sampled_from([1.0, -1.0])))
-    upper = draw(matrices((r_star, r_star), 1.0))
-    A = np.vstack([np.triu(upper, 1) + np.diag(size * sign), np.zeros((d - r_star, r_star))])
+    if not 1 <= rank <= r_star:
+        raise VerifyError("rank", rank, f"must be in [1, r*={r_star}]")
+    size = draw(arrays(np.float64, rank, elements=_floats(0.5, 2.0)))
+    sign = draw(arrays(np.float64, rank, elements=st.sampled_from([1.0, -1.0])))
+    upper = np.triu(draw(matrices((rank, r_star), 1.0)), 1)
+    upper[np.arange(rank), np.arange(rank)] = size * sign
+    A = np.vstack([upper, np.zeros((d - rank, r_star))])
     if rotated is None:
         rotated = draw(st.booleans())
     if rotated:
@@ -165,3 +173,34 @@ def describe_array(a) -> str:
     """A compact, exact-enough printout of a small array for a counterexample."""
     a = np.asarray(a, dtype=float)
     return np.array2string(a, precision=4, suppress_small=True, separator=", ", max_line_width=10_000).replace("\n", "")
+
+
+@dataclass(frozen=True)
+class FlowStart:
+    """Data A and a packed start x0 of the flow (1) for L1 (latent dimension r)."""
+
+    A: np.ndarray
+    r: int
+    x0: np.ndarray
+
+    @property
+    def d(self) -> int:
+        return self.A.shape[0]
+
+    def __repr__(self) -> str:
+        d, r = self.d, self.r
+        return (f"d={d}, r={r}, r*={self.A.shape[1]}, A={describe_array(self.A)}, Ã(0)={describe_array(self.x0[:d * r].reshape(d, r))}, "
+                f"B̃(0)={describe_array(self.x0[d * r:2 * d * r].reshape(r, d))}, ε(0)={self.x0[-1]:.6g}")
+
+
+@st.composite
+def flow_starts(draw, max_d: int = 4, max_r: int = 4, rotated: Optional[bool] = None, same_r: bool = False,
+                scale: float = 1.0, rank_deficient: bool = False) -> FlowStart:
+    """Rank-deficient A (:func:`data_matrices`) and a start for L1.  ``same_r``: r = r*;
+    ``rank_deficient``: rank A < r* as well (so the rows of A span a proper subspace of R^r*)."""
+    dims = draw(dimensions(max_d=max_d, max_r=max_r, min_d=3 if rank_deficient else 2))
+    r_star = max(dims.r_star, 2) if rank_deficient else dims.r_star
+    rank = draw(st.integers(1, r_star - 1)) if rank_deficient else None
+    r = r_star if same_r else dims.r
+    A = draw(data_matrices(dims.d, r_star, rotated, rank))
+    return FlowStart(A, r, draw(initialisations(A, r, scale)))

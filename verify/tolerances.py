@@ -22,6 +22,7 @@ __all__ = [
     "FLOAT_RTOL",
     "PROPERTY_SEED",
     "RATE_ATOL",
+    "BOUND_ATOL",
     "scaled_error",
 ]
 
@@ -79,6 +80,11 @@ FLOW_ATOL = 1e-12
 #: 1e-5 leaves a factor 10 of margin, and a wrong rate constant (e.g. e^{-2t/K} replaced by
 #: e^{-4t/K}) violates the bound by orders of magnitude more.
 BOUND_RTOL = 1e-5
+
+#: The smallest scale a bound is measured against.  A mass that starts at exactly 0 (a zero row, a
+#: subspace the start does not reach) can only show round-off later: entries O(1) projected by a
+#: float64 projector give ~1e-32.  1e-20 is 12 orders above that and far below any real growth.
+BOUND_ATOL = 1e-20
 
 #: A singular value of A counts towards rank(A) when it exceeds RANK_RTOL * sigma_max(A): the
 #: instances are built with exact zero singular values, so anything above float64 round-off

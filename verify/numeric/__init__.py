@@ -1,6 +1,6 @@
 """NumPy layer: the linear VAE losses (eqs. 4, 5), the optimal D (Lemma 3), Monte-Carlo of (9)."""
 from ._descent import TrackingResult, descent_tracks_flow, gradient_descent
-from ._experiments import DEFAULT_CASES, FlowCase, flow_cases
+from ._experiments import DEFAULT_CASES, PROPERTY_FLOW, FlowCase, flow_cases, property_flow
 from ._bounds import BoundCheck, check_decay, largest_rate, minmax_gap, tail_singular_mass
 from ._instances import Instance, low_rank_data, random_instance, random_orthogonal
 from ._flow import METHODS, PARAMETERIZATIONS, FlowResult, StopReason, column_space_projector, gradient_flow, vector_field
@@ -14,6 +14,8 @@ __all__ = [
     "DEFAULT_CASES",
     "FlowCase",
     "flow_cases",
+    "PROPERTY_FLOW",
+    "property_flow",
     "BoundCheck",
     "Instance",
     "check_decay",

@@ -23,7 +23,7 @@ class BoundCheck:
 
 
 def _check(name, t, lhs, rhs, scale) -> BoundCheck:
-    scale = max(float(scale), 1e-300)
+    scale = max(float(scale), tol.BOUND_ATOL)
     excess = (np.asarray(lhs) - np.asarray(rhs)) / scale
     bad = np.nonzero(excess > tol.BOUND_RTOL)[0]
     return BoundCheck(name, bad.size == 0, float(np.max(excess)), float(t[bad[0]]) if bad.size else None, len(t))

@@ -9,7 +9,7 @@ import numpy as np
 from ._flow import gradient_flow
 from ._instances import random_instance
 
-__all__ = ["FlowCase", "flow_cases", "DEFAULT_CASES"]
+__all__ = ["FlowCase", "flow_cases", "DEFAULT_CASES", "PROPERTY_FLOW", "property_flow"]
 
 #: (d, r, r*, rank, rotate): rank-deficient data, r > d, r < d and r = d, in general position
 #: (rotated) and with zero rows (not rotated, as Lemma 6 assumes).
@@ -51,3 +51,15 @@ def flow_cases(cases: tuple = DEFAULT_CASES, seed: int = 5, t_end: float = 60.0,
                 for p in ("eps", "log_eps")}
         out.append(FlowCase(d, r, rs, rank, rotate, seed + k, inst.A, runs))
     return tuple(out)
+
+
+#: The short runs behind the Hypothesis properties of Lemmas 4, 6 and Theorem 5: many instances,
+#: each cheap.  LSODA (with the exact Jacobian) is ~10x faster than Radau on these small problems
+#: (benchmarks/flow.py); ε stops at 1e-3, well before the stiff finite-time singularity.
+PROPERTY_FLOW = dict(method="LSODA", t_end=2.0, eps_floor=1e-3, max_seconds=2.0)
+
+
+def property_flow(A, x0, parameterization: str = "eps"):
+    """A short run of the flow for property checks (see PROPERTY_FLOW), saved at 41 times."""
+    return gradient_flow(A, x0, parameterization=parameterization, t_eval=np.linspace(0.0, PROPERTY_FLOW["t_end"], 41),
+                         **PROPERTY_FLOW)
