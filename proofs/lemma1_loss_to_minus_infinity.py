@@ -34,7 +34,7 @@ from proofs.theorem3_asymptotic_minima import minus_infinity_sequences
 from verify import Check, Derivation, Domain, Erratum, Evidence, Relation, Status
 from verify import tolerances as tol
 from verify.claims import run_check
-from verify.numeric import flow_cases, loss_L, reconstruction_error
+from verify.numeric import flow_cases, loss_L, optimal_D, reconstruction_error
 from verify.properties import Outcome, property_check, relative_excess
 from verify.strategies import linear_points
 from verify.symbolic import EPS, expect
@@ -105,15 +105,15 @@ def sequence_property() -> Check:
         log_eps_cap = (s.L - r / 2) / d
         R_cap = 2 * s.eps**2 * (s.L - d * np.log(s.eps) - r / 2)
         falls = s.L[-1] < s.L[0] - 1 and np.all(np.diff(s.L[s.T // 2:]) < 0)
-        ok = falls and np.all(np.log(s.eps) <= log_eps_cap + 1e-12) and np.all(R <= R_cap * (1 + 1e-9) + 1e-300) \
-            and R[-1] < 1e-6 * max(R[0], 1e-300) + 1e-12
+        ok = falls and np.all(np.log(s.eps) <= log_eps_cap + 1e-12) and np.all(R <= R_cap * (1 + tol.FLOAT_RTOL) + 1e-300) \
+            and R[-1] < tol.VANISHED * max(R[0], 1e-300) + 1e-12
         return Outcome(ok, float(R[-1]), f"L {s.L[0]:.4g} -> {s.L[-1]:.4g}; ε {s.eps[0]:.2g} -> {s.eps[-1]:.2g} "
                                          f"(cap {np.exp(min(log_eps_cap[-1], 700)):.3g}); R {R[0]:.3g} -> {R[-1]:.3g} (cap {R_cap[-1]:.3g})")
 
     return property_check("on sequences with L -> -inf: ε_t <= exp((L_t - r/2)/d) and R_t <= 2ε_t²(L_t - d log ε_t - r/2) -> 0",
                           minus_infinity_sequences(), prop,
                           method="NumPy; the sequence must lower L by > 1 and monotonically over its second half; "
-                                 "R_T must fall below 1e-6 of R_1 (or 1e-12)",
+                                 f"R_T must fall below VANISHED = {tol.VANISHED:g} of R_1 (or 1e-12)",
                           scope="Theorem 3 sequences: sufficient pairs (d, r <= 6) perturbed by ε_t^α(P, Q), 16 steps to ε = 1e-8")
 
 
@@ -125,7 +125,7 @@ def flow_check() -> Check:
         d, r = case.d, case.r
         for k in range(len(res.t)):
             At, Bt, eps = res.At(k), res.Bt(k), res.eps[k]
-            D = eps**2 / (np.sum(At**2, axis=0) + eps**2)
+            D = optimal_D(At, eps)
             L = res.loss_values[k]
             R = reconstruction_error(case.A, At, Bt, D)
             excess = relative_excess(corrected_bound(R, eps, d, r), L, R / eps**2)

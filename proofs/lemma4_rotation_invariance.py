@@ -26,7 +26,7 @@ from proofs import statement
 from verify import Check, Derivation, Domain, Erratum, Evidence, Status
 from verify import tolerances as tol
 from verify.claims import run_check
-from verify.numeric import PROPERTY_FLOW, gradient_flow, objective, random_orthogonal
+from verify.numeric import objective, property_flow, random_orthogonal
 from verify.properties import Outcome, property_check
 from verify.strategies import describe_array, flow_starts
 from verify.symbolic import linear_vae
@@ -106,8 +106,8 @@ def invariance_errors(loss: str, start, U) -> dict:
         "gradient": np.max(np.abs(rot(o.gradient(x)) - oU.gradient(xU))) / (1 + np.max(np.abs(o.gradient(x)))),
         "GD step": np.max(np.abs(rot(x - 0.01 * o.gradient(x)) - (xU - 0.01 * oU.gradient(xU)))) / (1 + np.max(np.abs(x))),
     }
-    f = gradient_flow(A, x, loss=loss, t_eval=np.linspace(0, 1, 11), **{**PROPERTY_FLOW, "t_end": 1.0})
-    fU = gradient_flow(U @ A, xU, loss=loss, t_eval=np.linspace(0, 1, 11), **{**PROPERTY_FLOW, "t_end": 1.0})
+    f = property_flow(A, x, loss=loss, t_end=1.0, saved=11)
+    fU = property_flow(U @ A, xU, loss=loss, t_end=1.0, saved=11)
     n = min(len(f.t), len(fU.t))
     errs["flow"] = max(np.max(np.abs(rot(f.x[k]) - fU.x[k])) for k in range(n)) / (1 + np.max(np.abs(f.x)))
     return errs

@@ -32,7 +32,7 @@ from verify import Derivation, Domain, Erratum, Evidence, Status
 from verify import tolerances as tol
 from verify.claims import Check, run_check
 from verify.derivation import check_relation, Relation
-from verify.numeric import objective
+from verify.numeric import objective, zero_rows
 from verify.properties import Outcome, property_check, relative_excess
 from verify.strategies import linear_points
 from verify.symbolic import linear_vae
@@ -63,20 +63,12 @@ def remainder(p, i) -> float:
     return float(np.sum((p.At @ p.Bt @ p.A)[i] ** 2)) / p.eps**2
 
 
-def correlation(p, loss: str, i: int) -> float:
-    """Σ_j Ã_ij ∂loss/∂Ã_ij from the exact NumPy gradient (eq. 4 or 5)."""
-    if loss == "L":
-        obj = objective("L", p.A, p.r)
-        g = obj.gradient(obj.pack(p.At, p.Bt, p.D, p.eps))
-    else:
-        obj = objective("L1", p.A, p.r)
-        g = obj.gradient(obj.pack(p.At, p.Bt, p.eps))
-    gA = g[: p.d * p.r].reshape(p.d, p.r)
-    return float(p.At[i] @ gA[i])
-
-
-def zero_row_indices(A) -> np.ndarray:
-    return np.nonzero(np.all(A == 0, axis=1))[0]
+def correlations(p, loss: str) -> np.ndarray:
+    """Σ_j Ã_ij ∂loss/∂Ã_ij for every row i, from one exact NumPy gradient (eq. 4 or 5)."""
+    obj = objective(loss, p.A, p.r)
+    x = obj.pack(p.At, p.Bt, p.D, p.eps) if loss == "L" else obj.pack(p.At, p.Bt, p.eps)
+    gA = obj.gradient(x)[: p.d * p.r].reshape(p.d, p.r)
+    return np.sum(p.At * gA, axis=1)
 
 
 # ---- properties (Hypothesis) --------------------------------------------------------------------
@@ -88,9 +80,10 @@ def inequality_property(loss: str, rhs=None, strict: bool = False, rows: str = "
 
     def prop(p) -> Outcome:
         worst, detail = -np.inf, ""
-        idx = zero_row_indices(p.A) if rows == "zero" else range(p.d)
+        idx = zero_rows(p.A) if rows == "zero" else range(p.d)
+        lhs_all = correlations(p, loss)
         for i in idx:
-            lhs, right = correlation(p, loss, i), rhs(p.At, p.D, p.eps, i)
+            lhs, right = lhs_all[i], rhs(p.At, p.D, p.eps, i)
             excess = relative_excess(right, lhs)
             ok = lhs > right if strict else excess <= tol.FLOAT_RTOL
             if not ok or excess > worst:
@@ -115,8 +108,9 @@ def identity_property(loss: str, max_dim: int = MAX_DIM, remainder_fn=remainder)
 
     def prop(p) -> Outcome:
         worst, detail = 0.0, ""
-        for i in zero_row_indices(p.A):
-            lhs, rem, right = correlation(p, loss, i), remainder_fn(p, i), PRINTED_RHS[loss](p.At, p.D, p.eps, i)
+        lhs_all = correlations(p, loss)
+        for i in zero_rows(p.A):
+            lhs, rem, right = lhs_all[i], remainder_fn(p, i), PRINTED_RHS[loss](p.At, p.D, p.eps, i)
             err = abs(lhs - rem - right) / (1.0 + abs(lhs) + abs(rem) + abs(right))
             if err >= worst:
                 worst, detail = err, f"row {i + 1}: {lhs:.12g} vs {rem:.12g} + {right:.12g}"

@@ -20,24 +20,25 @@ from proofs import statement
 from verify import Check, Evidence, Status
 from verify import tolerances as tol
 from verify.claims import run_check
-from verify.numeric import PROPERTY_FLOW, check_decay, flow_cases, largest_rate, objective, property_flow
+from verify.numeric import (PROPERTY_FLOW, check_decay, flow_cases, largest_rate, objective, property_flow,
+                            zero_rows)
 from verify.properties import Outcome, property_check
 from verify.strategies import flow_starts
 
 STATEMENT = statement("lemma6")
 
 
-def zero_rows(A) -> np.ndarray:
-    return np.nonzero(np.all(A == 0, axis=1))[0]
+def row_decays(res, A, rate: float) -> list:
+    """(i, ||Ã^(i)(t)||² at the saved times, its BoundCheck against e^(-rate t/K)) for each zero row i of A."""
+    sq = np.array([np.sum(res.At(k) ** 2, axis=1) for k in range(len(res.t))])  # (times, d)
+    return [(i, sq[:, i], check_decay(res, sq[:, i], rate=rate)) for i in zero_rows(A)]
 
 
 def decay_check(cases, rate: float) -> Check:
     worst, witness, rows = -np.inf, None, []
     for case in cases:
         res = case.runs["eps"]
-        for i in zero_rows(case.A):
-            norms = np.array([np.sum(res.At(k)[i] ** 2) for k in range(len(res.t))])
-            chk = check_decay(res, norms, rate=rate)
+        for i, norms, chk in row_decays(res, case.A, rate):
             worst = max(worst, chk.worst_excess)
             rows.append(f"[{case.label}] row {i + 1}: {norms[0]:.3g} -> {norms[-1]:.3g} by t={res.t_reached:.3g} "
                         f"({res.stop.name}); largest rate c={largest_rate(res.t, norms, res.K):.3f}")
@@ -56,9 +57,7 @@ def decay_property(rate: float = 1.0) -> Check:
     def prop(start) -> Outcome:
         res = property_flow(start.A, start.x0)
         worst, detail = -np.inf, ""
-        for i in zero_rows(start.A):
-            norms = np.array([np.sum(res.At(k)[i] ** 2) for k in range(len(res.t))])
-            chk = check_decay(res, norms, rate=rate)
+        for i, norms, chk in row_decays(res, start.A, rate):
             if chk.worst_excess > worst:
                 worst = chk.worst_excess
                 detail = (f"row {i + 1}: ||Ã^(i)||² {norms[0]:.4g} -> {norms[-1]:.4g} by t={res.t_reached:.3g} "

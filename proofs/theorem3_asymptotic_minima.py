@@ -27,6 +27,8 @@ What is checked (k = number of zero columns of Ã):
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
@@ -38,7 +40,7 @@ from verify import tolerances as tol
 from verify.claims import run_check
 from verify.numeric import loss_L, loss_L1, optimal_D
 from verify.properties import Outcome, property_check, relative_excess
-from verify.strategies import data_matrices, describe_array, matrices
+from verify.strategies import LinearPoint, data_matrices, describe_array, matrices
 from verify.derivation import check_finite_limit
 from verify.symbolic import EPS, linear_vae
 
@@ -119,6 +121,7 @@ def sufficiency_property(coefficient=printed_coefficient, max_dim: int = MAX_DIM
         if fit > tol.FLOAT_RTOL * (1 + float(np.sum(p.A**2))):
             return Outcome(False, fit, f"the construction broke A = ÃB̃A: ||A - ÃB̃A||² = {fit:.3g}")
         e1, e2 = EPS_PAIR
+        c, nz = np.sum(p.At**2, axis=0), ~p.zero
         values = []
         for eps in (e1, e2):
             D = optimal_D(p.At, eps)
@@ -126,17 +129,14 @@ def sufficiency_property(coefficient=printed_coefficient, max_dim: int = MAX_DIM
             err = abs(L - L1) + abs(L1 - ident)
             if err > tol.FLOAT_RTOL * (1 + abs(L) + abs(ident) + 2 * p.d * abs(np.log(eps))):
                 return Outcome(False, err, f"ε={eps}: L(D*)={L:.12g}, L1={L1:.12g}, proof's line={ident:.12g}")
-            c = np.sum(p.At**2, axis=0)
-            nz = ~p.zero
             if np.any(D[nz] > eps**2 / c[nz] * (1 + tol.FLOAT_RTOL)):
                 return Outcome(False, float(np.max(D[nz])), f"ε={eps}: D̃ on nonzero columns {describe_array(D[nz])}")
             values.append(L)
         slope = (values[0] - values[1]) / (np.log(e1) - np.log(e2))
-        c = np.sum(p.At[:, ~p.zero] ** 2, axis=0)
-        gap = float(np.sum(e1**2 / (2 * c))) / abs(np.log(e1) - np.log(e2))  # the neglected terms, exactly bounded
+        gap = float(np.sum(e1**2 / (2 * c[nz]))) / abs(np.log(e1) - np.log(e2))  # the neglected terms, exactly bounded
         want = coefficient(p)
         err = slope - want
-        ok = -tol.FLOAT_RTOL * (1 + abs(want)) * 10 <= err <= gap + 1e-6 and want > 0
+        ok = -tol.FLOAT_RTOL * (1 + abs(want)) * 10 <= err <= gap + tol.SLOPE_ROUNDOFF and want > 0
         return Outcome(ok, abs(err), f"slope of L(D*) in log ε = {slope:.10g}, coefficient {want} "
                                      f"(allowed excess {gap:.2g} from the terms log(||Ã_i||² + ε²))")
 
@@ -144,7 +144,7 @@ def sufficiency_property(coefficient=printed_coefficient, max_dim: int = MAX_DIM
         "sufficiency: A = ÃB̃A, proof identity, L(D*) = L1, D̃_ii <= ε²/||Ã_i||², coefficient of log ε = d - r + k > 0",
         sufficient_pairs(max_dim, max_dim), prop,
         method=f"NumPy L (4) and L1 (5) at ε = {EPS_PAIR}; float tolerance FLOAT_RTOL = {tol.FLOAT_RTOL} "
-               "(slope within the exact bound of the neglected log terms, plus 1e-6 for the O(ε⁻²) round-off of ||A-ÃB̃A||²)",
+               f"(slope within the exact bound of the neglected log terms, plus SLOPE_ROUNDOFF = {tol.SLOPE_ROUNDOFF} for the O(ε⁻²) round-off of ||A-ÃB̃A||²)",
         scope=f"sufficient pairs with d <= {max_dim}, r <= {max_dim}, k > r - d zero columns, rotated and unrotated A")
 
 
@@ -223,7 +223,8 @@ def necessity_property(conclusion_3=printed_conclusion_3, deltas=(1e-2, 1e-4)) -
         c_end = np.sum(s.At[-1] ** 2, axis=0)
         small = [int(np.sum(c_end < delta)) for delta in deltas]
         problems = []
-        if not (fits[-1] <= bound[-1] * (1 + 1e-9) and var[-1] <= bound[-1] * (1 + 1e-9) and bound[-1] < 1e-6 * max(1.0, bound[0])):
+        if not (fits[-1] <= bound[-1] * (1 + tol.FLOAT_RTOL) and var[-1] <= bound[-1] * (1 + tol.FLOAT_RTOL)
+                and bound[-1] < tol.VANISHED * max(1.0, bound[0])):
             problems.append(f"conclusions 1-2: ||A - ÃB̃A||² = {fits[-1]:.3g}, max D̃_ii||Ã_i||² = {var[-1]:.3g}, "
                             f"Lemma 1 bound {bound[-1]:.3g} (started at {bound[0]:.3g})")
         for delta, n in zip(deltas, small):
@@ -237,21 +238,20 @@ def necessity_property(conclusion_3=printed_conclusion_3, deltas=(1e-2, 1e-4)) -
         "necessity: on sequences with L -> -inf, ε -> 0, ||A - ÃB̃A|| -> 0, max D̃_ii||Ã_i||² -> 0, > r - d small columns",
         minus_infinity_sequences(), prop,
         method="NumPy L (4) along 16 steps ε_t = 10^(-t/2); L must fall with slope > 1/2 in log ε; conclusions 1-2 via "
-               "Lemma 1's bound 2ε²(L - d log ε - r/2) (must fall below 1e-6 of its start), conclusion 3 at δ = "
+               f"Lemma 1's bound 2ε²(L - d log ε - r/2) (must fall below VANISHED = {tol.VANISHED:g} of its start), conclusion 3 at δ = "
                + ", ".join(f"{x:g}" for x in deltas),
         scope="sufficient pairs (d, r <= 6) perturbed by ε_t^α·(P, Q), α in [1.5, 3], D̃_t = (factor in [1/2, 2]) x optimum")
 
 
 # ---- the proof's lower bound ---------------------------------------------------------------------
-class FewSmall:
+@dataclass(frozen=True, repr=False)
+class FewSmall(LinearPoint):
     """A point with at most r - d columns of norm < δ."""
 
-    def __init__(self, A, At, Bt, D, eps, delta):
-        self.A, self.At, self.Bt, self.D, self.eps, self.delta = A, At, Bt, D, eps, delta
+    delta: float
 
     def __repr__(self):
-        return (f"d={self.A.shape[0]}, r={self.At.shape[1]}, ε={self.eps:.6g}, δ={self.delta:.4g}, A={describe_array(self.A)}, "
-                f"Ã={describe_array(self.At)}, B̃={describe_array(self.Bt)}, D={describe_array(self.D)}")
+        return f"δ={self.delta:.4g}, {super().__repr__()}"
 
 
 @st.composite

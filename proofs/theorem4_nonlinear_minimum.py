@@ -27,6 +27,7 @@ What is checked:
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,7 +52,13 @@ NONLINEARITIES = {
     "logistic - 1/2": lambda u: 1.0 / (1.0 + np.exp(-u)) - 0.5,
     "relu": lambda u: np.maximum(u, 0.0),
 }
-CENTRED = tuple(k for k, fn in NONLINEARITIES.items() if fn(np.zeros(1))[0] == 0.0)
+
+
+def sigma_at_zero(name: str) -> float:
+    return float(NONLINEARITIES[name](np.zeros(1))[0])
+
+
+CENTRED = tuple(k for k in NONLINEARITIES if sigma_at_zero(k) == 0.0)
 #: (r*, s, r, d) of the symbolic check: s = 1 and s = 2, r = r* + s and r > r* + s
 SHAPES = [(1, 1, 3, 3), (1, 2, 3, 4), (2, 1, 4, 4)]
 EPS_PAIR = (1e-2, 1e-4)
@@ -75,8 +82,9 @@ class Setting:
         """Construction (6) is defined: I_{r*+s} fits in the d x r matrix Ã1."""
         return self.r_star + self.s <= min(self.d, self.r)
 
+    @functools.cached_property
     def parameters(self):
-        """(Ã1, Ã2, B̃) of (6)."""
+        """(Ã1, Ã2, B̃) of (6), built once per setting."""
         k = self.r_star + self.s
         A1 = np.zeros((self.d, self.r))
         A1[:k, :k] = np.eye(k)
@@ -92,11 +100,11 @@ class Setting:
         return x
 
     def decoder(self, codes):
-        A1, A2, _ = self.parameters()
+        A1, A2, _ = self.parameters
         return codes @ A1.T + NONLINEARITIES[self.sigma](codes @ A2.T)
 
     def encoder(self, x):
-        return x @ self.parameters()[2].T
+        return x @ self.parameters[2].T
 
     def proof_D(self, eps: float) -> np.ndarray:
         """The proof's D̃: ε²/(ε² + 1) for i <= r* + s, 1 for the rest."""
@@ -142,7 +150,7 @@ def reconstruction_property(sigmas=tuple(NONLINEARITIES), require_fit=True) -> C
     def prop(x: Setting) -> Outcome:
         data = x.data(64, np.random.default_rng(x.seed))
         err = float(np.max(np.sum((data - x.decoder(x.encoder(data))) ** 2, axis=1)))
-        sigma0 = float(NONLINEARITIES[x.sigma](np.zeros(1))[0])
+        sigma0 = sigma_at_zero(x.sigma)
         return Outcome(err <= tol.FLOAT_RTOL, err, f"max ||x - f(g(x))||² = {err:.6g} over 64 samples "
                                                    f"(σ(0) = {sigma0:g}; d σ(0)² = {x.d * sigma0**2:g})")
 
@@ -161,7 +169,7 @@ def loss_property(sigmas=tuple(NONLINEARITIES), rate=lambda x: x.d - x.r_star - 
         data = x.data(SAMPLES, rng)
         values = []
         for eps in EPS_PAIR:  # common random numbers: the same data and noise at both ε
-            L, se, _ = monte_carlo_loss_3(data, x.decoder, x.encoder, x.proof_D(eps), eps, np.random.default_rng(x.seed + 1))
+            L, se = monte_carlo_loss_3(data, x.decoder, x.encoder, x.proof_D(eps), eps, np.random.default_rng(x.seed + 1))
             values.append(L)
         slope = (values[0] - values[1]) / (np.log(EPS_PAIR[0]) - np.log(EPS_PAIR[1]))
         want = rate(x)
@@ -172,7 +180,7 @@ def loss_property(sigmas=tuple(NONLINEARITIES), rate=lambda x: x.d - x.r_star - 
         if vanishing != x.r_star + x.s:
             problems.append(f"{vanishing} coordinates of D̃ vanish, not r* + s = {x.r_star + x.s}")
         if x.sigma in CENTRED:
-            L, se, _ = monte_carlo_loss_3(data, x.decoder, x.encoder, x.proof_D(0.3), 0.3, np.random.default_rng(x.seed + 2))
+            L, se = monte_carlo_loss_3(data, x.decoder, x.encoder, x.proof_D(0.3), 0.3, np.random.default_rng(x.seed + 2))
             m2 = float(np.mean(data[:, x.r_star] ** 2))
             m2_se = float(np.std(data[:, x.r_star] ** 2) / np.sqrt(SAMPLES))
             closed = corrected_closed_form(x, 0.3, m2)

@@ -92,8 +92,7 @@ def corrected_property(rate: float = 1.0) -> Check:
 
     def prop(start) -> Outcome:
         res = property_flow(start.A, start.x0)
-        minmax = minmax_gap(res)
-        decay = check_decay(res, res.mass_outside, rate=rate)
+        minmax, decay = corrected_bounds(res, rate)
         worst = max(minmax.worst_excess, decay.worst_excess)
         bad = next((c for c in (minmax, decay) if not c.holds), None)
         detail = (f"{bad.name} fails at t={bad.first_violation_t:.4g}" if bad else "") + (
@@ -109,14 +108,18 @@ def corrected_property(rate: float = 1.0) -> Check:
         scope="d <= 5, r <= 5 (r < d, r = d, r > d), rank-deficient A, rotated and unrotated, random starts")
 
 
+def corrected_bounds(res, rate: float) -> tuple:
+    """Both inequalities of the corrected (7) along one run: (min-max BoundCheck, decay BoundCheck)."""
+    return minmax_gap(res), check_decay(res, res.mass_outside, rate=rate)
+
+
 def trajectory_checks(cases, parameterization: str, rate: float) -> Check:
     worst = -np.inf
     witness = None
     rows = []
     for case in cases:
         res = case.runs[parameterization]
-        minmax = minmax_gap(res)
-        decay = check_decay(res, res.mass_outside, rate=rate)
+        minmax, decay = corrected_bounds(res, rate)
         c = largest_rate(res.t, res.mass_outside, res.K)
         worst = max(worst, minmax.worst_excess, decay.worst_excess)
         rows.append(f"[{case.label}] {res.message}; ε(end)={res.eps[-1]:.2e}; K={res.K:.3f}; "

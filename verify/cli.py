@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from typing import Optional, Sequence
@@ -71,8 +72,6 @@ def _run(ids: Sequence[str], out_dir=None):
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
-    import os
-
     import proofs
 
     if getattr(args, "profile", None):

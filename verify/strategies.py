@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from ._errors import VerifyError
-from .numeric import objective, random_orthogonal
+from .numeric import LinearProblem, objective, random_orthogonal
 
 __all__ = [
     "PROFILES",
@@ -124,22 +124,11 @@ def data_matrices(draw, d: int, r_star: int, rotated: Optional[bool] = None, ran
 
 
 @dataclass(frozen=True)
-class LinearPoint:
+class LinearPoint(LinearProblem):
     """A point of the loss (4): data A and parameters (Ã, B̃, diag D̃, ε̃)."""
 
-    A: np.ndarray
-    At: np.ndarray
-    Bt: np.ndarray
     D: np.ndarray
     eps: float
-
-    @property
-    def d(self) -> int:
-        return self.A.shape[0]
-
-    @property
-    def r(self) -> int:
-        return self.At.shape[1]
 
     def __repr__(self) -> str:
         return (f"d={self.d}, r={self.r}, r*={self.A.shape[1]}, ε={self.eps:.6g}, A={describe_array(self.A)}, "

@@ -23,6 +23,8 @@ __all__ = [
     "PROPERTY_SEED",
     "RATE_ATOL",
     "BOUND_ATOL",
+    "SLOPE_ROUNDOFF",
+    "VANISHED",
     "scaled_error",
 ]
 
@@ -113,3 +115,13 @@ PROPERTY_SEED = 20221122
 #: coordinate (at most ~10 coordinates) over Δ log ε = 4.6, i.e. <= 3e-4, and the Monte-Carlo noise
 #: of those terms is of the same order; a wrong coefficient is off by at least 1.
 RATE_ATOL = 1e-2
+
+#: A slope of L in log ε measured at ε down to 1e-6 may exceed the exact bound of the neglected
+#: terms by SLOPE_ROUNDOFF: the fit term ||A - ÃB̃A||²/(2ε²) is float64 round-off amplified by
+#: 1/ε² = 1e12.  A wrong coefficient of log ε is off by at least 1.
+SLOPE_ROUNDOFF = 1e-6
+
+#: Along a sequence with L -> -inf, a quantity that must go to 0 counts as gone once it is below
+#: VANISHED times its value at the start.  The sequences run ε from 0.3 down to 1e-8, over which
+#: those quantities (~ε²|log ε| or ε^(2α-2)) fall by 1e-9 or more; a quantity that stays put does not.
+VANISHED = 1e-6

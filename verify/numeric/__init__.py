@@ -2,7 +2,7 @@
 from ._descent import TrackingResult, descent_tracks_flow, gradient_descent
 from ._experiments import DEFAULT_CASES, PROPERTY_FLOW, FlowCase, flow_cases, property_flow
 from ._bounds import BoundCheck, check_decay, largest_rate, minmax_gap, tail_singular_mass
-from ._instances import Instance, low_rank_data, random_instance, random_orthogonal
+from ._instances import Instance, low_rank_data, random_instance, random_orthogonal, zero_rows
 from ._flow import METHODS, PARAMETERIZATIONS, FlowResult, StopReason, column_space_projector, gradient_flow, vector_field
 from ._objective import L1Objective, LObjective, Objective, objective, objective_for
 from ._losses import LinearProblem, loss_L, loss_L1, monte_carlo_loss, monte_carlo_loss_3, optimal_D, reconstruction_error
@@ -25,6 +25,7 @@ __all__ = [
     "random_instance",
     "random_orthogonal",
     "tail_singular_mass",
+    "zero_rows",
     "METHODS",
     "PARAMETERIZATIONS",
     "FlowResult",

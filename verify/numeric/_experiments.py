@@ -59,7 +59,7 @@ def flow_cases(cases: tuple = DEFAULT_CASES, seed: int = 5, t_end: float = 60.0,
 PROPERTY_FLOW = dict(method="LSODA", t_end=2.0, eps_floor=1e-3, max_seconds=2.0)
 
 
-def property_flow(A, x0, parameterization: str = "eps"):
-    """A short run of the flow for property checks (see PROPERTY_FLOW), saved at 41 times."""
-    return gradient_flow(A, x0, parameterization=parameterization, t_eval=np.linspace(0.0, PROPERTY_FLOW["t_end"], 41),
-                         **PROPERTY_FLOW)
+def property_flow(A, x0, loss: str = "L1", t_end: float = PROPERTY_FLOW["t_end"], saved: int = 41):
+    """A short run of the flow (1) of ``loss`` for property checks (see PROPERTY_FLOW), saved at ``saved`` times."""
+    settings = {**PROPERTY_FLOW, "t_end": t_end}
+    return gradient_flow(A, x0, loss=loss, t_eval=np.linspace(0.0, t_end, saved), **settings)

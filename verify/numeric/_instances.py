@@ -9,7 +9,7 @@ import numpy as np
 from .._errors import VerifyError
 from ._objective import objective
 
-__all__ = ["random_orthogonal", "low_rank_data", "Instance", "random_instance"]
+__all__ = ["random_orthogonal", "low_rank_data", "zero_rows", "Instance", "random_instance"]
 
 
 def random_orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -29,6 +29,11 @@ def low_rank_data(d: int, r_star: int, rank: int, rng: np.random.Generator, rota
     top = rng.standard_normal((rank, rank)) @ rng.standard_normal((rank, r_star)) / np.sqrt(rank)
     A = np.vstack([top, np.zeros((d - rank, r_star))])
     return random_orthogonal(d, rng) @ A if rotate else A
+
+
+def zero_rows(A) -> np.ndarray:
+    """Indices of the rows of A that are exactly zero (the rows Lemmas 5 and 6 are about)."""
+    return np.nonzero(np.all(np.asarray(A) == 0, axis=1))[0]
 
 
 @dataclass(frozen=True)

@@ -90,15 +90,23 @@ def monte_carlo_loss(A, At, Bt, D, eps, n: int, rng: np.random.Generator, batch:
         zp = rng.standard_normal((p.r, m))
         x = p.A @ z
         code = p.Bt @ x
-        residual = x - p.At @ (code + sqrtD[:, None] * zp)
-        h = np.sum(residual**2, axis=0) / (2 * eps**2) + np.sum(code**2, axis=0) / 2
+        h = _integrand_3(x.T, code.T, (p.At @ (code + sqrtD[:, None] * zp)).T, eps)
         total += float(np.sum(h))
         total_sq += float(np.sum(h**2))
         done += m
     mean = total / n
     var = max(total_sq / n - mean**2, 0.0) * n / (n - 1)
-    rest = p.d * np.log(eps) + 0.5 * float(np.sum(D - np.log(D)))
-    return mean + rest, float(np.sqrt(var / n))
+    return mean + _regulariser(p.d, D, eps), float(np.sqrt(var / n))
+
+
+def _integrand_3(x, code, out, eps) -> np.ndarray:
+    """Per sample (rows): (1/2ε²)||x - f(g(x) + D^{1/2}z')||² + ||g(x)||²/2, the integrand of (3)."""
+    return np.sum((x - out) ** 2, axis=1) / (2 * eps**2) + np.sum(code**2, axis=1) / 2
+
+
+def _regulariser(d: int, D, eps) -> float:
+    """d log ε + Tr(D)/2 - ½ Σ log D_ii, the terms of (3) outside the expectation."""
+    return d * np.log(eps) + 0.5 * float(np.sum(D - np.log(D)))
 
 
 def monte_carlo_loss_3(x, f, g, D, eps, rng: np.random.Generator):
@@ -106,8 +114,7 @@ def monte_carlo_loss_3(x, f, g, D, eps, rng: np.random.Generator):
 
     (3) = E_x E_z'[ (1/2ε²)||x - f(g(x) + D^{1/2}z')||² + ||g(x)||²/2 ] + d log ε + Tr(D)/2 - ½ Σ log D_ii,
     with one z' ~ N(0, I_r) per sample.  ``f`` maps an (n x r) array of codes to (n x d) outputs,
-    ``g`` maps (n x d) data to (n x r) codes.  Returns ``(estimate, standard_error)`` and the mean
-    reconstruction error E||x - f(g(x) + D^{1/2}z')||² as a third value.
+    ``g`` maps (n x d) data to (n x r) codes.  Returns ``(estimate, standard_error)``.
     """
     x = as_matrix("x", x)
     n, d = x.shape
@@ -121,7 +128,5 @@ def monte_carlo_loss_3(x, f, g, D, eps, rng: np.random.Generator):
     out = np.asarray(f(code + np.sqrt(D) * rng.standard_normal(code.shape)), dtype=float)
     if out.shape != x.shape:
         raise VerifyError("f(code).shape", out.shape, f"must be {x.shape}, the shape of x")
-    recon = np.sum((x - out) ** 2, axis=1)
-    h = recon / (2 * eps**2) + np.sum(code**2, axis=1) / 2
-    rest = d * np.log(eps) + float(np.sum(D)) / 2 - float(np.sum(np.log(D))) / 2
-    return float(np.mean(h)) + rest, float(np.std(h, ddof=1) / np.sqrt(n)), float(np.mean(recon))
+    h = _integrand_3(x, code, out, eps)
+    return float(np.mean(h)) + _regulariser(d, D, eps), float(np.std(h, ddof=1) / np.sqrt(n))
