@@ -2,7 +2,11 @@
 
 HYPOTHESIS_PROFILE selects ``ci`` (fast, derandomized; the default), ``dev`` or ``thorough``.
 """
+import atexit
 import functools
+import os
+import shutil
+import tempfile
 
 import pytest
 from hypothesis import settings
@@ -11,6 +15,12 @@ import proofs
 from verify.strategies import active_profile
 
 settings.load_profile(active_profile())
+
+# One Table 1 cache per test session, shared by the in-process checks and the ``vae-verify report``
+# subprocess (which inherits the environment): the 42 training runs are made once, never read from
+# a user's cache.
+os.environ["VAE_VERIFY_CACHE"] = tempfile.mkdtemp(prefix="vae-verify-table1-")
+atexit.register(shutil.rmtree, os.environ["VAE_VERIFY_CACHE"], True)
 
 
 @pytest.fixture(scope="session")

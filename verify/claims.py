@@ -162,10 +162,12 @@ class ClaimResult:
     elapsed_s: float
     error: Optional[str] = None
     figures: tuple = ()
+    notes: tuple = ()  # markdown blocks shown after the summary (e.g. a side-by-side table)
 
     @classmethod
     def from_evidence(cls, statement: Statement, evidence: Sequence[Evidence], summary: str, elapsed_s: float,
-                      extra_errata: Sequence[Erratum] = (), figures: Sequence[Figure] = ()) -> "ClaimResult":
+                      extra_errata: Sequence[Erratum] = (), figures: Sequence[Figure] = (),
+                      notes: Sequence[str] = ()) -> "ClaimResult":
         """Compute the verdict from the evidence (the only way a verdict is made)."""
         evidence = tuple(evidence)
         printed = _combine([e.status for e in evidence if e.role == "statement"])
@@ -190,7 +192,7 @@ class ClaimResult:
             if isinstance(e.item, Derivation):
                 errata.extend(e.item.errata)
         errata.extend(extra_errata)
-        return cls(statement, verdict, evidence, tuple(errata), summary, elapsed_s, None, tuple(figures))
+        return cls(statement, verdict, evidence, tuple(errata), summary, elapsed_s, None, tuple(figures), tuple(notes))
 
     @classmethod
     def crashed(cls, statement: Statement, error: str, elapsed_s: float) -> "ClaimResult":
@@ -219,12 +221,13 @@ class ClaimResult:
                 for e in self.errata
             ],
             "evidence": [e.to_dict() for e in self.evidence],
+            "notes": list(self.notes),
             "figures": [{"path": f"figures/{self.statement.id}-{f.name}.png", "caption": f.caption} for f in self.figures],
         }
 
 
 def run_check(statement: Statement, build: Callable[[], tuple]) -> ClaimResult:
-    """Run ``build() -> (evidence, summary[, extra_errata[, figures]])``; an exception becomes inconclusive."""
+    """Run ``build() -> (evidence, summary[, extra_errata[, figures[, notes]]])``; an exception becomes inconclusive."""
     t0 = time.perf_counter()
     try:
         out = build()
@@ -233,4 +236,5 @@ def run_check(statement: Statement, build: Callable[[], tuple]) -> ClaimResult:
     evidence, summary, *rest = out
     extra = rest[0] if rest else ()
     figures = rest[1] if len(rest) > 1 else ()
-    return ClaimResult.from_evidence(statement, evidence, summary, time.perf_counter() - t0, extra, figures)
+    notes = rest[2] if len(rest) > 2 else ()
+    return ClaimResult.from_evidence(statement, evidence, summary, time.perf_counter() - t0, extra, figures, notes)

@@ -1,4 +1,5 @@
-"""The ``vae-verify`` command: ``list``, ``check ID... [--json]``, ``report [--out DIR]``; ``check``
+"""The ``vae-verify`` command: ``list``, ``check ID... [--json]``, ``report [--out DIR]``,
+``reproduce table1 [--mode ...] [--steps N] ...``; ``check``
 and ``report`` take ``--profile ci|dev|thorough`` (the Hypothesis profile of the property checks).
 
 Exit status: 0 when every statement checked has a verdict that is verified, verified_numerically or
@@ -33,6 +34,21 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="print the report JSON instead of a summary")
     r = sub.add_parser("report", help="check every statement and write report.md and report.json")
     r.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default: {DEFAULT_OUT})")
+    x = sub.add_parser("reproduce", help="rerun an experiment of Section 6 and set it beside the paper")
+    x.add_argument("experiment", choices=["table1"], help="table1: the linear VAEs of Table 1")
+    x.add_argument("--mode", choices=["population", "minibatch", "both"], default="both",
+                   help="train on the exact loss (4), on minibatches of fresh samples (the paper), or both (default)")
+    x.add_argument("--steps", type=int, default=100_000, help="Adam steps per run (default 100000)")
+    x.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
+    x.add_argument("--batch", type=int, default=100, help="minibatch size (default 100)")
+    x.add_argument("--latent", type=int, default=20, help="latent dimension r (default 20)")
+    x.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per setting (default 3)")
+    x.add_argument("--settings", default=None, help="'r*,d' pairs, e.g. '3,12 6,20' (default: Table 1's seven)")
+    x.add_argument("--samples", type=int, default=10_000, help="generator samples for the sampled eigenvalue error")
+    x.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    x.add_argument("--no-cache", action="store_true", help="recompute every run (the cache is rewritten)")
+    x.add_argument("--cache-dir", default=None, help="cache directory (default: $VAE_VERIFY_CACHE or ~/.cache/vae-verify)")
+    x.add_argument("--out", default="vae-verify-table1", help="output directory (default: vae-verify-table1)")
     for q in (c, r):
         q.add_argument("--profile", choices=sorted(PROFILES), default=None,
                        help="Hypothesis settings profile for the property checks (default: $HYPOTHESIS_PROFILE "
@@ -70,6 +86,35 @@ def _run(ids: Sequence[str], out_dir=None):
     return results, doc
 
 
+def _reproduce(args) -> int:
+    """``vae-verify reproduce table1``: the runs, the checks of the table1 entry and the side-by-side table."""
+    from proofs import table1_linear_experiment as t1
+
+    from .claims import run_check
+    from .numeric import TrainConfig
+    from .table1 import MODES_RUN, SETTINGS, parse_settings
+
+    modes = MODES_RUN if args.mode == "both" else (args.mode,)
+    configs = [TrainConfig(mode=m, steps=args.steps, lr=args.lr, batch=args.batch, latent=args.latent) for m in modes]
+    settings = parse_settings(args.settings) if args.settings is not None else SETTINGS
+    for name, value, low in (("--seeds", args.seeds, 1), ("--samples", args.samples, 2), ("--jobs", args.jobs, 1)):
+        if value is not None and value < low:
+            raise VerifyError(name, value, f"must be at least {low}")
+    out = ensure_writable(args.out)
+    result = run_check(t1.STATEMENT, lambda: t1.build(
+        configs, settings=settings, seeds=tuple(range(args.seeds)), samples=args.samples, jobs=args.jobs,
+        cache_dir=args.cache_dir, use_cache=not args.no_cache))
+    write_figures(out, {"table1": result})
+    paths = write_report(out, report_dict([t1.STATEMENT], {"table1": result}, result.elapsed_s, complete=True))
+    for note in result.notes:
+        print(note)
+    print(f"table1: {result.verdict.value} - {result.summary}")
+    if result.error:
+        print(f"error: {result.error}", file=sys.stderr)
+    print(f"wrote {paths[0]}, {paths[1]} and figures/ in {result.elapsed_s:.1f} s")
+    return 0 if result.verdict.acceptable else 1
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     import proofs
@@ -104,6 +149,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         print(f"{sid}: not yet checked (no proof module)")
             ok = not unbuilt and all(r.verdict.acceptable for r in results.values())
             return 0 if ok else 1
+        if args.command == "reproduce":
+            return _reproduce(args)
         if args.command == "report":
             out = ensure_writable(args.out)
             results, doc = _run(proofs.checkable_ids(), out)

@@ -12,6 +12,7 @@ JSON schema (``schema_version`` 1) -- also documented in the README:
          "verdict_meaning": str, "summary": str, "elapsed_s": float, "error": str | null,
          "errata": [{"where", "printed", "witness", "correction", "correction_status"}],
          "figures": [{"path": "figures/<id>-<name>.png", "caption": str}],
+         "notes": [markdown str],   # e.g. Table 1 beside the paper's
          "evidence": [
            {"role": statement | support | correction | proof, "kind": "derivation" | "check",
             "scope": str, "status": proved | numerically_verified | failed | undecided,
@@ -45,7 +46,7 @@ SCHEMA_VERSION = 1
 def _not_checked(s: Statement) -> dict:
     return {"id": s.id, "title": s.title, "reference": s.reference, "printed": s.printed, "checked": False,
             "verdict": None, "verdict_meaning": "not yet checked", "summary": "no proof module yet",
-            "elapsed_s": 0.0, "error": None, "errata": [], "evidence": [], "figures": []}
+            "elapsed_s": 0.0, "error": None, "errata": [], "evidence": [], "figures": [], "notes": []}
 
 
 def report_dict(statements: Sequence[Statement], results: dict, elapsed_s: float, complete: bool) -> dict:
@@ -108,6 +109,8 @@ def render_markdown(doc: dict) -> str:
                 e["summary"], ""]
         if e["error"]:
             out += [f"Error: `{e['error']}`", ""]
+        for note in e.get("notes", []):
+            out += [note, ""]
         for fig in e.get("figures", []):
             out += [f"![{fig['caption']}]({fig['path']})", "", f"_{fig['caption']}_", ""]
         if e["errata"]:

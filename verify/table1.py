@@ -1,0 +1,338 @@
+"""Section 6, linear VAEs: Table 1 and the eigenvalue example, rerun and set beside the paper.
+
+The setup, as the paper prints it: A is an r*×r* matrix of iid N(0, 1) entries padded with d - r*
+zero rows; the data are x = Az, z ~ N(0, I_{r*}); the VAE has latent dimension 20; every entry of
+Table 1 is the mean over three seeds.  Training (Adam, log-variance parameters, 100k steps at
+learning rate 1e-3, batch 100) is :func:`verify.numeric.train`.
+
+Readings of what the paper leaves open are listed in :data:`READINGS`; the report and the README
+print them.  Each run is cached under a key made from everything that determines it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+
+from . import tolerances as tol
+from ._errors import VerifyError
+from .numeric._training import LogVarianceVAE, TrainConfig, train
+
+__all__ = ["SETTINGS", "SEEDS", "PAPER_TABLE1", "PAPER_EIGENVALUES", "READINGS", "EIG_SAMPLES", "Job", "data_matrix",
+           "metrics", "eigenvalue_error", "run_job", "run_table", "summarize", "table1_markdown", "MODES_RUN", "side_by_side", "named_differences", "parse_settings", "default_cache_dir"]
+
+#: (r*, d) of the columns of Table 1.
+SETTINGS = ((3, 12), (3, 20), (6, 12), (6, 20), (9, 12), (9, 20), (12, 20))
+SEEDS = (0, 1, 2)
+
+#: Table 1 as printed: (r*, d) -> (mean #0's in encoder variance, mean #nonzero decoder rows,
+#: mean normalized eigenvalue error).
+PAPER_TABLE1 = {
+    (3, 12): (3.3, 3, 0.44), (3, 20): (3.7, 3, 0.71), (6, 12): (6, 6, 0.49), (6, 20): (6, 6, 0.47),
+    (9, 12): (9.3, 9, 0.30), (9, 20): (9, 9, 0.45), (12, 20): (12, 12, 0.42),
+}
+
+#: The eigenvalue example of Section 6 (r* = 6): ground truth λ and the trained VAE's λ̂.
+PAPER_EIGENVALUES = ((0.001, 0.156, 1.54, 5.06, 9.55, 16.4), (0.035, 0.166, 1.49, 4.24, 5.97, 7.85))
+
+#: The number of generator samples n behind the sampled eigenvalue error (the paper does not say).
+EIG_SAMPLES = 10_000
+
+#: The training modes of the report's entry, the paper's own (minibatch) last.
+MODES_RUN = ("population", "minibatch")
+
+#: Bump when training or metrics change, so that cached runs of older code are not reused.
+CODE_VERSION = 1
+
+READINGS = (
+    ("Optimiser and schedule", "The paper says only 'gradient descent'. We use Adam (β = 0.9, 0.999), 100k steps, "
+     "learning rate 1e-3, as the issue specifies; all are options of `vae-verify reproduce table1`."),
+    ("Loss", "Both the exact population loss (4) and minibatches of 100 fresh samples with one reparameterised "
+     "draw z' per sample. The paper trained on samples; (4) is the same objective without sampling noise."),
+    ("Variances", "D̃ and ε̃² are learned as log D̃ and log ε̃² (the issue's log-variance parameters); ε̃ is a "
+     "single decoder standard deviation shared by all coordinates, as in (3)."),
+    ("Initialisation", "Not given in the paper. Ã and B̃ use PyTorch's default for a bias-free nn.Linear (uniform "
+     "in ±1/sqrt(fan_in)); D̃ = I and ε̃ = 1 (log-variances 0)."),
+    ("Seeds", "Seed s draws A, the initialisation and the minibatches from numpy's default_rng((s, r*, d)); the "
+     "paper's 'different random seed' is read as a new A as well as a new initialisation."),
+    ("Zeros of the encoder variance", f"D̃_ii < {tol.TABLE1_ZERO_VARIANCE:g}, the threshold the paper states for "
+     "its nonlinear experiments; none is stated for Table 1."),
+    ("Nonzero decoder rows", f"||Ã^(i)|| > {tol.TABLE1_ROW_NONZERO:g}; the paper gives no threshold. Each run "
+     f"checks that no row norm lies within a factor {tol.TABLE1_CLEARANCE:g} of it (the gap)."),
+    ("Eigenvalue error", "λ: all d eigenvalues of AAᵀ (the ground-truth covariance), λ̂: all d eigenvalues of the "
+     "generator's covariance, both sorted; computed exactly from ÃÃᵀ + ε̃²I (the generator x = Ãz + ε̃ξ) and "
+     f"from (1/n)X̂ᵀX̂ with n = {EIG_SAMPLES} samples, as printed. The paper's example lists r* = 6 eigenvalues; "
+     "the d - r* zeros of AAᵀ add ε̃⁴ each to ||λ̂ - λ||², which is negligible."),
+    ("Loss reported", "The population loss (4) at the final parameters (without the constants the paper drops), "
+     "in both modes."),
+)
+
+
+def default_cache_dir() -> Path:
+    """``$VAE_VERIFY_CACHE``, else ``$XDG_CACHE_HOME/vae-verify``, else ``~/.cache/vae-verify``."""
+    if os.environ.get("VAE_VERIFY_CACHE"):
+        return Path(os.environ["VAE_VERIFY_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "vae-verify"
+
+
+def parse_settings(text: str) -> tuple:
+    """``"3,12 6,20"`` -> ((3, 12), (6, 20)); every r* must satisfy 1 <= r* < d."""
+    out = []
+    for item in text.replace(";", " ").split():
+        try:
+            rs, d = (int(v) for v in item.split(","))
+        except ValueError:
+            raise VerifyError("--settings", item, "each setting must be 'r*,d', e.g. 3,12") from None
+        if not 1 <= rs < d:
+            raise VerifyError("--settings", item, "needs 1 <= r* < d")
+        out.append((rs, d))
+    if not out:
+        raise VerifyError("--settings", text, "no setting given")
+    return tuple(out)
+
+
+def data_matrix(r_star: int, d: int, rng: np.random.Generator) -> np.ndarray:
+    """Section 6: an r*×r* standard Gaussian matrix on top of a (d - r*)×r* zero matrix."""
+    A = np.zeros((d, r_star))
+    A[:r_star] = rng.standard_normal((r_star, r_star))
+    return A
+
+
+def _eigs(cov) -> np.ndarray:
+    return np.sort(np.linalg.eigvalsh(cov))[::-1]
+
+
+def eigenvalue_error(lam, lam_hat) -> float:
+    """The normalized eigenvalue error ||λ̂ - λ|| / ||λ|| of Section 6 (both sorted the same way)."""
+    lam, lam_hat = np.asarray(lam, float), np.asarray(lam_hat, float)
+    return float(np.linalg.norm(lam_hat - lam) / np.linalg.norm(lam))
+
+
+def metrics(A, At, D, eps: float, samples: int, rng: np.random.Generator) -> dict:
+    """The quantities of Table 1 for a trained VAE (Ã, D̃, ε̃) of data matrix A."""
+    d, r = At.shape
+    lam = _eigs(A @ A.T)
+    lam_exact = _eigs(At @ At.T + eps**2 * np.eye(d))
+    X = (At @ rng.standard_normal((r, samples)) + eps * rng.standard_normal((d, samples))).T
+    lam_sampled = _eigs(X.T @ X / samples)
+    rows = np.linalg.norm(At, axis=1)
+    cols = np.linalg.norm(At, axis=0)
+    return {
+        "zeros": int(np.sum(D < tol.TABLE1_ZERO_VARIANCE)),
+        "nonzero_rows": int(np.sum(rows > tol.TABLE1_ROW_NONZERO)),
+        "nonzero_cols": int(np.sum(cols > tol.TABLE1_ROW_NONZERO)),
+        "row_norms": rows.tolist(),
+        "col_norms": cols.tolist(),
+        "sigma_A": np.linalg.svd(A, compute_uv=False).tolist(),
+        "D": np.asarray(D).tolist(),
+        "eig_err_exact": eigenvalue_error(lam, lam_exact),
+        "eig_err_sampled": eigenvalue_error(lam, lam_sampled),
+        "lambda": lam.tolist(),
+        "lambda_hat": lam_exact.tolist(),
+        "eps": float(eps),
+    }
+
+
+@dataclass(frozen=True)
+class Job:
+    """One training run: a setting, a seed, how to train and how many samples for the eigenvalues."""
+
+    r_star: int
+    d: int
+    seed: int
+    config: TrainConfig
+    samples: int = EIG_SAMPLES
+
+    def key(self) -> str:
+        """Hash of everything that determines the result (and the code version)."""
+        blob = json.dumps({"code": CODE_VERSION, "r_star": self.r_star, "d": self.d, "seed": self.seed,
+                           "samples": self.samples, **asdict(self.config)}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def run_job(job: Job) -> dict:
+    """Train one VAE and measure it; the result is a JSON-ready dict."""
+    t0 = time.perf_counter()
+    rng = np.random.default_rng((job.seed, job.r_star, job.d))
+    A = data_matrix(job.r_star, job.d, rng)
+    res = train(A, job.config, rng)
+    vae = LogVarianceVAE(A, job.config.latent)
+    At, _Bt, D, eps = vae.unpack(res.theta)
+    out = {"r_star": job.r_star, "d": job.d, "seed": job.seed, "mode": job.config.mode, "config": asdict(job.config),
+           "samples": job.samples, "finite": res.finite, "loss": float(vae.loss(res.theta)),
+           "loss_steps": res.steps.tolist(), "loss_history": res.losses.tolist()}
+    out.update(metrics(A, At, D, eps, job.samples, np.random.default_rng((job.seed, job.r_star, job.d, 1))))
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def _cached(cache: Optional[Path], job: Job) -> Optional[dict]:
+    if cache is None:
+        return None
+    path = cache / f"{job.key()}.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _store(cache: Optional[Path], job: Job, result: dict) -> None:
+    if cache is None:
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = cache / f".{job.key()}.tmp"
+    tmp.write_text(json.dumps(result))
+    os.replace(tmp, cache / f"{job.key()}.json")
+
+
+def run_table(config: TrainConfig, settings: Sequence = SETTINGS, seeds: Sequence = SEEDS, samples: int = EIG_SAMPLES,
+              jobs: Optional[int] = None, cache_dir: Optional[Path] = None, use_cache: bool = True,
+              progress: bool = True) -> list:
+    """Every (setting, seed) run, from the cache where possible, the rest across ``jobs`` processes.
+
+    Results come back in (setting, seed) order.  A finished run is cached at once, so an
+    interrupted table keeps what it finished; ``use_cache=False`` recomputes (and re-caches) all.
+    """
+    if not isinstance(samples, int) or samples < 2:
+        raise VerifyError("samples", samples, "must be an integer >= 2")
+    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
+        raise VerifyError("jobs", jobs, "must be a positive integer")
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    all_jobs = [Job(rs, d, s, config, samples) for rs, d in settings for s in seeds]
+    results = {}
+    for job in all_jobs:
+        hit = _cached(cache, job) if use_cache else None
+        if hit is not None:
+            hit["cached"] = True
+            results[job] = hit
+    todo = [j for j in all_jobs if j not in results]
+    jobs = jobs or os.cpu_count() or 1
+    bar = _progress_bar(len(all_jobs), len(results), progress, config.mode)
+    try:
+        if todo and jobs > 1 and len(todo) > 1:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+                futures = {pool.submit(run_job, j): j for j in todo}
+                for fut in as_completed(futures):
+                    _finish(futures[fut], fut.result(), cache, results, bar)
+        else:
+            for j in todo:
+                _finish(j, run_job(j), cache, results, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return [results[j] for j in all_jobs]
+
+
+def _finish(job: Job, result: dict, cache: Path, results: dict, bar) -> None:
+    result["cached"] = False
+    _store(cache, job, result)
+    results[job] = result
+    if bar is not None:
+        bar.set_postfix_str(f"r*={job.r_star} d={job.d} seed {job.seed}: {result['seconds']:.1f} s")
+        bar.update(1)
+
+
+def _progress_bar(total: int, done: int, enabled: bool, mode: str):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=done, desc=f"table1 ({mode})", unit="run", file=sys.stderr, dynamic_ncols=True)
+
+
+def summarize(runs: Sequence[dict]) -> list:
+    """Per setting, in order of first appearance: means over seeds of the Table 1 quantities."""
+    groups: dict = {}
+    for run in runs:
+        groups.setdefault((run["r_star"], run["d"]), []).append(run)
+    rows = []
+    for (rs, d), group in groups.items():
+        rows.append({
+            "r_star": rs, "d": d, "seeds": len(group),
+            "zeros": float(np.mean([g["zeros"] for g in group])),
+            "nonzero_rows": float(np.mean([g["nonzero_rows"] for g in group])),
+            "eig_err_exact": float(np.mean([g["eig_err_exact"] for g in group])),
+            "eig_err_sampled": float(np.mean([g["eig_err_sampled"] for g in group])),
+            "eps": float(np.mean([g["eps"] for g in group])),
+            "loss": float(np.mean([g["loss"] for g in group])),
+            "paper": PAPER_TABLE1.get((rs, d)),
+        })
+    return rows
+
+
+def _diff(ours: float, paper: Optional[float], digits: int) -> str:
+    if paper is None:
+        return "(not in the paper)"
+    delta = ours - paper
+    return "same" if round(abs(delta), digits) == 0 else f"{delta:+.{digits}f}"
+
+
+def side_by_side(summary: Sequence[dict]) -> list:
+    """Markdown lines: Table 1 as printed beside ours, row by row, with every difference named."""
+    head = ["quantity"] + [f"r*={s['r_star']}, d={s['d']}" for s in summary]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def row(label, values):
+        lines.append("| " + " | ".join([label] + list(values)) + " |")
+
+    for idx, (name, key, digits) in enumerate((("#0's in encoder variance", "zeros", 1),
+                                                ("#nonzero decoder rows", "nonzero_rows", 1),
+                                                ("normalized eigenvalue error", "eig_err_exact", 2))):
+        paper = [s["paper"][idx] if s["paper"] else None for s in summary]
+        row(f"{name}: paper", ["-" if p is None else f"{p:g}" for p in paper])
+        row(f"{name}: ours", [f"{s[key]:.{digits}f}" for s in summary])
+        row(f"{name}: ours - paper", [_diff(s[key], p, digits) for s, p in zip(summary, paper)])
+    row("eigenvalue error from samples (ours)", [f"{s['eig_err_sampled']:.2f}" for s in summary])
+    row("final ε̃ (ours, mean)", [f"{s['eps']:.2g}" for s in summary])
+    row("final loss (4) (ours, mean)", [f"{s['loss']:.1f}" for s in summary])
+    return lines
+
+
+def named_differences(summary: Sequence[dict]) -> list:
+    """One sentence per quantity that differs from the paper, naming the settings where it does."""
+    out = []
+    for idx, (name, key, digits) in enumerate((("mean #0's in encoder variance", "zeros", 1),
+                                                ("mean #nonzero decoder rows", "nonzero_rows", 1),
+                                                ("mean normalized eigenvalue error", "eig_err_exact", 2))):
+        diffs = [(s, s[key] - s["paper"][idx]) for s in summary if s["paper"]]
+        differ = [f"r*={s['r_star']}, d={s['d']}: {s[key]:.{digits}f} vs {s['paper'][idx]:g}"
+                  for s, dlt in diffs if round(abs(dlt), digits) != 0]
+        if differ:
+            out.append(f"{name} differs in {len(differ)} of {len(diffs)} settings ({'; '.join(differ)})")
+        else:
+            out.append(f"{name} matches the paper in all {len(diffs)} settings")
+    return out
+
+
+def table1_markdown(runs_by_mode: dict) -> str:
+    """The side-by-side tables (one per mode), the named differences, the eigenvalue example and the readings."""
+    out = []
+    for mode, runs in runs_by_mode.items():
+        cfg = runs[0]["config"]
+        summ = summarize(runs)
+        out += [f"#### Table 1 beside ours: {mode} loss", "",
+                f"Adam, {cfg['steps']} steps, learning rate {cfg['lr']:g}"
+                + (f", batch {cfg['batch']}" if mode == "minibatch" else "")
+                + f", latent dimension {cfg['latent']}; means over seeds {sorted({r['seed'] for r in runs})}.", ""]
+        out += side_by_side(summ) + [""] + [f"- {line}" for line in named_differences(summ)] + [""]
+    six = [r for runs in runs_by_mode.values() for r in runs if r["r_star"] == 6][:1]
+    if six:
+        r = six[0]
+        lam, lam_hat = r["lambda"][:6][::-1], r["lambda_hat"][:6][::-1]
+        out += ["#### The eigenvalue example", "",
+                f"Paper (r* = 6): λ = {list(PAPER_EIGENVALUES[0])}, λ̂ = {list(PAPER_EIGENVALUES[1])}, normalized "
+                f"error {eigenvalue_error(*PAPER_EIGENVALUES):.3f} (its d - 6 zero eigenvalues are not printed).", "",
+                f"Ours ({r['mode']}, r* = 6, d = {r['d']}, seed {r['seed']}): λ = {[float(f'{x:.3g}') for x in lam]}, "
+                f"λ̂ = {[float(f'{x:.3g}') for x in lam_hat]}, normalized error {r['eig_err_exact']:.3f}.", ""]
+    out += ["#### Readings of what the paper leaves open", ""]
+    out += [f"- **{name}.** {text}" for name, text in READINGS]
+    return "\n".join(out) + "\n"
