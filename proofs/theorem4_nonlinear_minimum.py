@@ -203,7 +203,7 @@ def loss_property(sigmas=tuple(NONLINEARITIES), rate=lambda x: x.d - x.r_star - 
 
 
 # ---- the proof's displays, symbolically ---------------------------------------------------------
-def symbolic_displays(r_star: int, s: int, r: int, d: int) -> list:
+def symbolic_displays(r_star: int, s: int, r: int, d: int) -> tuple:
     """Derivations of the proof's displays at one shape, with σ undefined and σ(0) = 0."""
     sigma = sp.Function("sigma")
     xs = [sp.Symbol(f"x_{k + 1}", real=True) for k in range(r_star)]

@@ -1,4 +1,4 @@
-"""The ``vae-verify`` command, run as a subprocess, including its bad inputs."""
+"""The ``vae-verify`` command, run as a subprocess (and ``report`` in-process), including its bad inputs."""
 import json
 import subprocess
 import sys
@@ -18,7 +18,7 @@ def test_list_shows_every_statement_and_what_is_checked():
     out = run("list")
     assert out.returncode == 0
     for sid in ["lemma1", "lemma2", "lemma3", "lemma4", "lemma5", "lemma6", "lemma7", "lemma8",
-                "theorem3", "theorem4", "theorem5"]:
+                "theorem3", "theorem4", "theorem5", "table1"]:
         assert sid in out.stdout
     assert "not yet checked" not in out.stdout  # every statement of the paper has a proof module
     assert "lemma3    checked" in out.stdout
@@ -59,24 +59,32 @@ def test_unwritable_out_is_named(tmp_path):
     assert len(out.stderr.strip().splitlines()) == 1
 
 
-def test_report_writes_markdown_and_json_for_every_statement(tmp_path):
-    out = run("report", "--out", str(tmp_path))
-    assert out.returncode == 0, out.stderr
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_report_writes_every_statement_in_both_formats(fmt, tmp_path, checked, monkeypatch, capsys):
+    """``vae-verify report`` in-process, with each statement's check taken from the session (the
+    checks themselves are tested in test_proofs; this tests what the command writes)."""
+    from verify.cli import main
+
+    monkeypatch.setattr(proofs, "check", checked)
+    assert main(["report", "--out", str(tmp_path), "--format", fmt]) == 0
+    err = capsys.readouterr().err
     doc = json.loads((tmp_path / "report.json").read_text())
-    md = (tmp_path / "report.md").read_text()
+    page = (tmp_path / f"report.{fmt}").read_text()
     assert doc["hypothesis_profile"] == "ci"
     ids = [e["id"] for e in doc["statements"]]
     assert ids == list(proofs.STATEMENTS)
     for e in doc["statements"]:
-        assert e["id"] in md
-        if e["checked"]:
-            assert e["verdict"] in {"verified", "verified_numerically", "holds_as_corrected"}
-            assert e["elapsed_s"] > 0
-        else:
-            assert e["verdict"] is None
+        assert e["id"] in page
+        assert e["verdict"] in {"verified", "verified_numerically", "holds_as_corrected"}
+        assert e["elapsed_s"] > 0
     n = len(proofs.checkable_ids())
-    assert f"[{n}/{n}]" in out.stderr  # progress lines
-    for e in doc["statements"]:
-        for fig in e["figures"]:
+    assert f"[{n}/{n}]" in err  # progress lines
+    figures = [fig for e in doc["statements"] for fig in e["figures"]]
+    assert figures
+    for fig in figures:
+        if fmt == "md":
             assert (tmp_path / fig["path"]).read_bytes().startswith(b"\x89PNG")
-            assert fig["path"] in md
+            assert fig["path"] in page
+    if fmt == "html":
+        assert not (tmp_path / "figures").exists() and not (tmp_path / "report.md").exists()
+        assert page.count("data:image/png;base64,") == len(figures)

@@ -59,6 +59,7 @@ class Statement:
     reference: str
     printed: str
     module: Optional[str] = None  # the proofs module that checks it; None = not yet checked
+    formula: str = ""  # the statement's central formula in LaTeX (rendered as MathML in the HTML report)
 
     def __post_init__(self):
         if not self.id or not self.id.isidentifier():
@@ -204,6 +205,7 @@ class ClaimResult:
             "title": self.statement.title,
             "reference": self.statement.reference,
             "printed": self.statement.printed,
+            "formula": self.statement.formula,
             "checked": True,
             "verdict": self.verdict.value,
             "verdict_meaning": self.verdict.description,

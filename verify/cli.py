@@ -1,5 +1,6 @@
 """The ``vae-verify`` command: ``list``, ``check ID... [--json]``, ``report [--out DIR]``,
-``reproduce table1 [--mode ...] [--steps N] ...``; ``check``
+``reproduce table1 [--mode ...] [--steps N] ...``; ``report`` and ``reproduce`` take
+``--format md|html``; ``check``
 and ``report`` take ``--profile ci|dev|thorough`` (the Hypothesis profile of the property checks).
 
 Exit status: 0 when every statement checked has a verdict that is verified, verified_numerically or
@@ -16,7 +17,7 @@ import time
 from typing import Optional, Sequence
 
 from ._errors import VerifyError
-from .report import ensure_writable, report_dict, write_figures, write_report
+from .report import FORMATS, ensure_writable, report_dict, write_report
 from .strategies import PROFILES
 
 __all__ = ["main"]
@@ -49,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--no-cache", action="store_true", help="recompute every run (the cache is rewritten)")
     x.add_argument("--cache-dir", default=None, help="cache directory (default: $VAE_VERIFY_CACHE or ~/.cache/vae-verify)")
     x.add_argument("--out", default="vae-verify-table1", help="output directory (default: vae-verify-table1)")
+    for q in (r, x):
+        q.add_argument("--format", choices=FORMATS, default="md",
+                       help="md: report.md with figures/ (default); html: one self-contained report.html "
+                            "(figures embedded, math as MathML, no network); report.json is always written")
     for q in (c, r):
         q.add_argument("--profile", choices=sorted(PROFILES), default=None,
                        help="Hypothesis settings profile for the property checks (default: $HYPOTHESIS_PROFILE "
@@ -60,7 +65,7 @@ def _progress(i: int, n: int, sid: str, verdict: str, elapsed: float) -> None:
     print(f"[{i}/{n}] {sid:<9} {verdict} ({elapsed:.1f} s)", file=sys.stderr, flush=True)
 
 
-def _run(ids: Sequence[str], out_dir=None):
+def _run(ids: Sequence[str], out_dir=None, fmt: str = "md"):
     """Check ``ids`` in order; after each, rewrite the report (so a stopped run keeps its work)."""
     import proofs
 
@@ -74,11 +79,12 @@ def _run(ids: Sequence[str], out_dir=None):
             results[sid] = proofs.check(sid)
             _progress(k, len(ids), sid, results[sid].verdict.value, results[sid].elapsed_s)
             if out_dir is not None:
-                write_figures(out_dir, {sid: results[sid]})
-                write_report(out_dir, report_dict(statements, results, time.perf_counter() - t0, complete=False))
+                write_report(out_dir, report_dict(statements, results, time.perf_counter() - t0, complete=False),
+                             results, fmt)
     except KeyboardInterrupt:
         if out_dir is not None:
-            write_report(out_dir, report_dict(statements, results, time.perf_counter() - t0, complete=False))
+            write_report(out_dir, report_dict(statements, results, time.perf_counter() - t0, complete=False),
+                         results, fmt)
         print(f"interrupted; the report in {out_dir} holds the {len(results)} statement(s) finished", file=sys.stderr)
         raise SystemExit(130)
     shown = statements if out_dir is not None else selected
@@ -104,14 +110,14 @@ def _reproduce(args) -> int:
     result = run_check(t1.STATEMENT, lambda: t1.build(
         configs, settings=settings, seeds=tuple(range(args.seeds)), samples=args.samples, jobs=args.jobs,
         cache_dir=args.cache_dir, use_cache=not args.no_cache))
-    write_figures(out, {"table1": result})
-    paths = write_report(out, report_dict([t1.STATEMENT], {"table1": result}, result.elapsed_s, complete=True))
+    results = {"table1": result}
+    paths = write_report(out, report_dict([t1.STATEMENT], results, result.elapsed_s, complete=True), results, args.format)
     for note in result.notes:
         print(note)
     print(f"table1: {result.verdict.value} - {result.summary}")
     if result.error:
         print(f"error: {result.error}", file=sys.stderr)
-    print(f"wrote {paths[0]}, {paths[1]} and figures/ in {result.elapsed_s:.1f} s")
+    print(f"wrote {paths[0]} and {paths[1]} in {result.elapsed_s:.1f} s")
     return 0 if result.verdict.acceptable else 1
 
 
@@ -153,8 +159,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _reproduce(args)
         if args.command == "report":
             out = ensure_writable(args.out)
-            results, doc = _run(proofs.checkable_ids(), out)
-            paths = write_report(out, doc)
+            results, doc = _run(proofs.checkable_ids(), out, args.format)
+            paths = write_report(out, doc, results, args.format)
             print(f"wrote {paths[0]} and {paths[1]} in {doc['elapsed_s']:.1f} s")
             return 0 if all(r.verdict.acceptable for r in results.values()) else 1
     except VerifyError as exc:

@@ -519,6 +519,7 @@ class Derivation:
         return {
             "title": self.title,
             "start": _short(sp.sstr(self.start)),
+            "start_latex": _short(sp.latex(self.start), 4000),
             "start_reason": self.start_reason,
             "status": self.status.value,
             "elapsed_s": round(self.elapsed, 3),
@@ -531,6 +532,7 @@ def _step_dict(s: StepRecord) -> dict:
         "index": s.index,
         "relation": s.relation.value,
         "expression": s.expression,
+        "latex": s.latex,
         "reason": s.reason,
         "source": s.source,
         "status": s.status.value,

@@ -6,7 +6,7 @@ JSON schema (``schema_version`` 1) -- also documented in the README:
       "schema_version": 1, "tool": "vae-verify", "version": str, "paper": str,
       "generated": ISO-8601 UTC time, "elapsed_s": float, "complete": bool,
       "statements": [
-        {"id": str, "title": str, "reference": str, "printed": str, "checked": bool,
+        {"id": str, "title": str, "reference": str, "printed": str, "formula": LaTeX str, "checked": bool,
          "verdict": one of verified | verified_numerically | refuted | holds_as_corrected |
                     inconclusive, or null when not checked yet,
          "verdict_meaning": str, "summary": str, "elapsed_s": float, "error": str | null,
@@ -17,8 +17,8 @@ JSON schema (``schema_version`` 1) -- also documented in the README:
            {"role": statement | support | correction | proof, "kind": "derivation" | "check",
             "scope": str, "status": proved | numerically_verified | failed | undecided,
             # derivation:
-            "title", "start", "start_reason", "elapsed_s",
-            "steps": [{"index", "relation", "expression", "reason", "source", "status",
+            "title", "start", "start_latex", "start_reason", "elapsed_s",
+            "steps": [{"index", "relation", "expression", "latex", "reason", "source", "status",
                        "method", "worst_error", "witness", "constant", "note"}],
             # check:
             "name", "method", "worst_error", "witness", "details"}]}
@@ -36,7 +36,7 @@ from typing import Sequence
 from ._errors import VerifyError
 from .claims import Statement
 
-__all__ = ["PAPER", "report_dict", "render_markdown", "write_report", "write_figures", "ensure_writable"]
+__all__ = ["PAPER", "FORMATS", "report_dict", "render_markdown", "statement_markdown", "write_report", "write_figures", "ensure_writable"]
 
 PAPER = ("Koehler, Mehta, Zhou, Risteski: Variational autoencoders in the presence of low-dimensional "
          "data: landscape and implicit bias")
@@ -44,7 +44,8 @@ SCHEMA_VERSION = 1
 
 
 def _not_checked(s: Statement) -> dict:
-    return {"id": s.id, "title": s.title, "reference": s.reference, "printed": s.printed, "checked": False,
+    return {"id": s.id, "title": s.title, "reference": s.reference, "printed": s.printed, "formula": s.formula,
+            "checked": False,
             "verdict": None, "verdict_meaning": "not yet checked", "summary": "no proof module yet",
             "elapsed_s": 0.0, "error": None, "errata": [], "evidence": [], "figures": [], "notes": []}
 
@@ -86,6 +87,55 @@ def _cell(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def statement_markdown(e: dict, figures: bool = True) -> list:
+    """The markdown lines of one statement's entry (a ``ClaimResult.to_dict()``); ``figures=False``
+    leaves out the links to figure files (a notebook shows the images themselves)."""
+    out = [f"## {e['id']}", "", f"**{e['title']}** ({e['reference']})", "", f"> {e['printed']}", ""]
+    if not e["checked"]:
+        out += [f"_{e['summary']}_", ""]
+        return out
+    out += [f"**Verdict: {e['verdict']}** ({e['verdict_meaning']}); {e['elapsed_s']:.1f} s", "",
+            e["summary"], ""]
+    if e["error"]:
+        out += [f"Error: `{e['error']}`", ""]
+    for note in e.get("notes", []):
+        out += [note, ""]
+    for fig in (e.get("figures", []) if figures else []):
+        out += [f"![{fig['caption']}]({fig['path']})", "", f"_{fig['caption']}_", ""]
+    if e["errata"]:
+        out += ["### Errata", ""]
+        for x in e["errata"]:
+            out += [f"- **{x['where']}**: printed `{_cell(x['printed'], 300)}`",
+                    f"  - witness: {x['witness']}",
+                    f"  - correction: {x['correction']} ({x['correction_status']})"]
+        out.append("")
+    out += ["### Evidence", ""]
+    for ev in e["evidence"]:
+        if ev["kind"] == "check":
+            out += [f"- check **{ev['name']}** [{ev['role']}, {ev['scope']}]: {ev['status']}; "
+                    f"{ev['method']}; worst error {_fmt_err(ev['worst_error'])}"
+                    + (f"; witness: {ev['witness']}" if ev["witness"] else "")
+                    + (f"; {ev['details']}" if ev["details"] else ""), ""]
+            continue
+        is_open = " open" if ev["status"] == "failed" else ""
+        out += [f"<details{is_open}><summary><b>{ev['title']}</b> [{ev['role']}]: {ev['status']} "
+                f"({len(ev['steps'])} step(s))</summary>", "",
+                f"Start: `{_cell(ev['start'], 300)}` -- {ev['start_reason']}", "",
+                "| # | rel | expression | reason | source | status | method | worst error (inequality: worst excess) |",
+                "|---|---|---|---|---|---|---|---|"]
+        for st in ev["steps"]:
+            extra = ""
+            if st["witness"]:
+                extra = f" **witness:** {_cell(st['witness'], 400)}"
+            if st["constant"]:
+                extra += f" constant: `{st['constant']}`"
+            out.append(f"| {st['index']} | {st['relation']} | `{_cell(st['expression'])}` | {_cell(st['reason'], 200)}"
+                       f"{extra} | {st['source']} | {st['status']} | {_cell(st['method'], 200)} | "
+                       f"{_fmt_err(st['worst_error'])} |")
+        out += ["", "</details>", ""]
+    return out
+
+
 def render_markdown(doc: dict) -> str:
     """Human-readable report: a summary table, then each statement with its evidence."""
     out = ["# vae-verify report", "", f"Paper: {doc['paper']}", "",
@@ -101,49 +151,7 @@ def render_markdown(doc: dict) -> str:
             "statement; holds_as_corrected = printed form refuted, corrected form verified; inconclusive = "
             "could not decide.", ""]
     for e in doc["statements"]:
-        out += [f"## {e['id']}", "", f"**{e['title']}** ({e['reference']})", "", f"> {e['printed']}", ""]
-        if not e["checked"]:
-            out += [f"_{e['summary']}_", ""]
-            continue
-        out += [f"**Verdict: {e['verdict']}** ({e['verdict_meaning']}); {e['elapsed_s']:.1f} s", "",
-                e["summary"], ""]
-        if e["error"]:
-            out += [f"Error: `{e['error']}`", ""]
-        for note in e.get("notes", []):
-            out += [note, ""]
-        for fig in e.get("figures", []):
-            out += [f"![{fig['caption']}]({fig['path']})", "", f"_{fig['caption']}_", ""]
-        if e["errata"]:
-            out += ["### Errata", ""]
-            for x in e["errata"]:
-                out += [f"- **{x['where']}**: printed `{_cell(x['printed'], 300)}`",
-                        f"  - witness: {x['witness']}",
-                        f"  - correction: {x['correction']} ({x['correction_status']})"]
-            out.append("")
-        out += ["### Evidence", ""]
-        for ev in e["evidence"]:
-            if ev["kind"] == "check":
-                out += [f"- check **{ev['name']}** [{ev['role']}, {ev['scope']}]: {ev['status']}; "
-                        f"{ev['method']}; worst error {_fmt_err(ev['worst_error'])}"
-                        + (f"; witness: {ev['witness']}" if ev["witness"] else "")
-                        + (f"; {ev['details']}" if ev["details"] else ""), ""]
-                continue
-            is_open = " open" if ev["status"] == "failed" else ""
-            out += [f"<details{is_open}><summary><b>{ev['title']}</b> [{ev['role']}]: {ev['status']} "
-                    f"({len(ev['steps'])} step(s))</summary>", "",
-                    f"Start: `{_cell(ev['start'], 300)}` -- {ev['start_reason']}", "",
-                    "| # | rel | expression | reason | source | status | method | worst error (inequality: worst excess) |",
-                    "|---|---|---|---|---|---|---|---|"]
-            for st in ev["steps"]:
-                extra = ""
-                if st["witness"]:
-                    extra = f" **witness:** {_cell(st['witness'], 400)}"
-                if st["constant"]:
-                    extra += f" constant: `{st['constant']}`"
-                out.append(f"| {st['index']} | {st['relation']} | `{_cell(st['expression'])}` | {_cell(st['reason'], 200)}"
-                           f"{extra} | {st['source']} | {st['status']} | {_cell(st['method'], 200)} | "
-                           f"{_fmt_err(st['worst_error'])} |")
-            out += ["", "</details>", ""]
+        out += statement_markdown(e)
     return "\n".join(out) + "\n"
 
 
@@ -160,6 +168,9 @@ def ensure_writable(out_dir) -> Path:
     return path
 
 
+FORMATS = ("md", "html")
+
+
 def write_figures(out_dir: Path, results: dict) -> None:
     """Write every result's figures as PNG files under out_dir/figures/."""
     figdir = Path(out_dir) / "figures"
@@ -169,11 +180,23 @@ def write_figures(out_dir: Path, results: dict) -> None:
             (figdir / f"{res.statement.id}-{f.name}.png").write_bytes(f.png)
 
 
-def write_report(out_dir: Path, doc: dict) -> tuple:
-    """Write report.json and report.md atomically (a reader never sees a half-written file)."""
+def write_report(out_dir: Path, doc: dict, results: dict, fmt: str = "md") -> tuple:
+    """Write report.json and, for ``fmt`` "md", report.md with figures/, for "html", the
+    self-contained report.html; each file atomically (a reader never sees a half-written file)."""
+    if fmt not in FORMATS:
+        raise VerifyError("--format", fmt, f"unknown; choose one of {', '.join(FORMATS)}")
     out_dir = Path(out_dir)
+    texts = [("report.json", json.dumps(doc, indent=2, ensure_ascii=False))]
+    if fmt == "md":
+        write_figures(out_dir, results)
+        texts.append(("report.md", render_markdown(doc)))
+    else:
+        from .html import render_html
+
+        figures = {f"figures/{r.statement.id}-{f.name}.png": f.png for r in results.values() for f in r.figures}
+        texts.append(("report.html", render_html(doc, figures)))
     paths = []
-    for name, text in (("report.json", json.dumps(doc, indent=2, ensure_ascii=False)), ("report.md", render_markdown(doc))):
+    for name, text in texts:
         target = out_dir / name
         tmp = out_dir / f".{name}.tmp"
         tmp.write_text(text, encoding="utf-8")

@@ -1,0 +1,160 @@
+"""The report as one self-contained HTML page (``vae-verify report --format html``).
+
+Nothing on the page is fetched: the figures are embedded as ``data:`` URIs, the style sheet is
+inline, and the math is converted from LaTeX to MathML here, by the ``latex2mathml`` package, so
+the browser lays it out itself (MathML Core; no script, no web font, no CDN).  The table of
+contents follows the sections of the paper.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import re
+from typing import Mapping
+
+import markdown as _markdown
+from latex2mathml.converter import convert as _latex_to_mathml
+
+__all__ = ["SECTIONS", "section_of", "math", "render_html"]
+
+#: The paper's sections that hold statements, in order, with their printed titles.
+SECTIONS = (
+    ("Section 4", "VAE Landscape Analysis"),
+    ("Section 5", "Implicit bias of gradient descent in Linear VAE"),
+    ("Section 6", "Simulations"),
+    ("Appendix A", "Derivations of VAE losses"),
+)
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;
+line-height:1.45;color:#1d1d1f}
+nav{border:1px solid #ccd;border-radius:6px;padding:.5rem 1rem;background:#f7f8fb}
+nav ol{margin:.2rem 0}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.88rem}
+td,th{border:1px solid #ccd;padding:.25rem .45rem;vertical-align:top}
+th{background:#eef0f6}
+.verdict{font-weight:700;padding:.05rem .4rem;border-radius:4px}
+.verified,.verified_numerically{background:#dff3e3}.holds_as_corrected{background:#fff1c9}
+.refuted,.inconclusive{background:#ffd9d9}
+.printed{border-left:4px solid #99a;padding:.3rem .8rem;background:#fafafa}
+figure{margin:1rem 0}figure img{max-width:100%}figcaption{font-size:.85rem;color:#555}
+code{font-size:.85em}details{margin:.5rem 0}
+math[display=block]{margin:.6rem 0;font-size:1.1em}
+"""
+
+
+def section_of(reference: str) -> str:
+    """The paper section a statement's reference names first (``"Lemma 1, Section 4; ..."`` -> Section 4)."""
+    m = re.search(r"(Section \d+|Appendix [A-Z])", reference)
+    return m.group(1) if m else "Other"
+
+
+@functools.lru_cache(maxsize=4096)  # a report re-renders the page after each statement
+def math(latex: str, display: bool = False) -> str:
+    """LaTeX -> MathML; LaTeX that cannot be converted is shown as code (and marked for the tests)."""
+    if not latex or " ... [" in latex:  # empty, or truncated by the derivation engine
+        return f'<code class="math-fallback">{html.escape(latex)}</code>'
+    try:
+        return _latex_to_mathml(latex, display="block" if display else "inline")
+    except Exception:  # noqa: BLE001 - any converter failure falls back to the source
+        return f'<code class="math-fallback">{html.escape(latex)}</code>'
+
+
+def _esc(text) -> str:
+    return html.escape(str(text))
+
+
+def _err(x) -> str:
+    return "" if x is None else f"{x:.1e}"
+
+
+def _figure(path: str, caption: str, figures: Mapping[str, bytes]) -> str:
+    png = figures.get(path)
+    if png is None:
+        return f"<p><em>figure {_esc(path)} was not produced</em></p>"
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<figure><img alt="{_esc(caption)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{_esc(caption)}</figcaption></figure>")
+
+
+def _derivation(ev: dict) -> str:
+    rows = []
+    for st in ev["steps"]:
+        extra = f"<br><b>witness:</b> {_esc(st['witness'])}" if st.get("witness") else ""
+        rows.append(f"<tr><td>{st['index']}</td><td>{_esc(st['relation'])}</td><td>{math(st.get('latex', ''))}</td>"
+                    f"<td>{_esc(st['reason'])}{extra}</td><td>{_esc(st['source'])}</td>"
+                    f"<td class=\"{_esc(st['status'])}\">{_esc(st['status'])}</td><td>{_esc(st['method'])}</td>"
+                    f"<td>{_err(st['worst_error'])}</td></tr>")
+    opened = " open" if ev["status"] == "failed" else ""
+    return (f"<details{opened}><summary><b>{_esc(ev['title'])}</b> [{_esc(ev['role'])}]: {_esc(ev['status'])} "
+            f"({len(ev['steps'])} step(s))</summary>"
+            f"<p>Start: {math(ev.get('start_latex', ''))} &mdash; {_esc(ev['start_reason'])}</p>"
+            "<table><tr><th>#</th><th>rel</th><th>expression</th><th>reason</th><th>source</th><th>status</th>"
+            "<th>method</th><th>worst error</th></tr>" + "".join(rows) + "</table></details>")
+
+
+def _statement(e: dict, figures: Mapping[str, bytes]) -> str:
+    out = [f'<section id="{_esc(e["id"])}"><h3>{_esc(e["id"])}: {_esc(e["title"])}</h3>',
+           f"<p><em>{_esc(e['reference'])}</em></p>"]
+    if e.get("formula"):
+        out.append(math(e["formula"], display=True))
+    out.append(f'<div class="printed">{_esc(e["printed"])}</div>')
+    if not e["checked"]:
+        return "".join(out + [f"<p><em>{_esc(e['summary'])}</em></p></section>"])
+    out.append(f'<p>Verdict: <span class="verdict {_esc(e["verdict"])}">{_esc(e["verdict"])}</span> '
+               f"({_esc(e['verdict_meaning'])}); {e['elapsed_s']:.1f} s</p><p>{_esc(e['summary'])}</p>")
+    if e.get("error"):
+        out.append(f"<p>Error: <code>{_esc(e['error'])}</code></p>")
+    for note in e.get("notes", []):
+        out.append(_markdown.markdown(note, extensions=["tables"]))
+    for fig in e.get("figures", []):
+        out.append(_figure(fig["path"], fig["caption"], figures))
+    if e["errata"]:
+        out.append("<h4>Errata</h4><ul>")
+        for x in e["errata"]:
+            out.append(f"<li><b>{_esc(x['where'])}</b>: printed <code>{_esc(x['printed'])}</code><ul>"
+                       f"<li>witness: {_esc(x['witness'])}</li><li>correction: {_esc(x['correction'])} "
+                       f"({_esc(x['correction_status'])})</li></ul></li>")
+        out.append("</ul>")
+    out.append("<h4>Evidence</h4>")
+    for ev in e["evidence"]:
+        if ev["kind"] == "derivation":
+            out.append(_derivation(ev))
+        else:
+            out.append(f"<p>check <b>{_esc(ev['name'])}</b> [{_esc(ev['role'])}, {_esc(ev['scope'])}]: "
+                       f'<span class="{_esc(ev["status"])}">{_esc(ev["status"])}</span>; {_esc(ev["method"])}; '
+                       f"worst error {_err(ev['worst_error'])}"
+                       + (f"; witness: {_esc(ev['witness'])}" if ev["witness"] else "")
+                       + (f"; {_esc(ev['details'])}" if ev["details"] else "") + "</p>")
+    return "".join(out + ["</section>"])
+
+
+def render_html(doc: dict, figures: Mapping[str, bytes]) -> str:
+    """The page for a report document (:func:`verify.report.report_dict`); ``figures`` maps each
+    figure's ``path`` in the document to its PNG bytes."""
+    groups: dict = {}
+    for e in doc["statements"]:
+        groups.setdefault(section_of(e["reference"]), []).append(e)
+    order = [s for s, _ in SECTIONS if s in groups] + [s for s in groups if s not in dict(SECTIONS)]
+    titles = dict(SECTIONS)
+    toc = ["<nav><b>Contents</b> (following the paper)<ol>"]
+    body = []
+    for sec in order:
+        anchor = sec.lower().replace(" ", "-")
+        toc.append(f'<li><a href="#{anchor}">{_esc(sec)} {_esc(titles.get(sec, ""))}</a><ol>')
+        toc += [f'<li><a href="#{_esc(e["id"])}">{_esc(e["id"])}</a>: {_esc(e["title"])} '
+                f'<span class="verdict {_esc(e["verdict"] or "")}">{_esc(e["verdict"] or "not yet checked")}</span></li>'
+                for e in groups[sec]]
+        toc.append("</ol></li>")
+        body.append(f'<h2 id="{anchor}">{_esc(sec)} {_esc(titles.get(sec, ""))}</h2>')
+        body += [_statement(e, figures) for e in groups[sec]]
+    toc.append("</ol></nav>")
+    status = "" if doc["complete"] else " <b>Incomplete: the run stopped early.</b>"
+    head = (f"<h1>vae-verify report</h1><p>Paper: {_esc(doc['paper'])}</p><p>Generated {_esc(doc['generated'])} by "
+            f"vae-verify {_esc(doc['version'])} in {doc['elapsed_s']:.1f} s; Hypothesis profile "
+            f"<code>{_esc(doc.get('hypothesis_profile', 'ci'))}</code>.{status}</p>")
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
+            "style-src 'unsafe-inline'\"><title>vae-verify report</title>"
+            f"<style>{_STYLE}</style></head><body>{head}{''.join(toc)}{''.join(body)}</body></html>\n")
