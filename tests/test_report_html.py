@@ -12,7 +12,7 @@ import pytest
 
 import proofs
 from verify.html import SECTIONS, math, render_html, section_of
-from verify.report import report_dict
+from verify.report import figure_files, report_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOT = ROOT / "build" / "screenshots" / "report.png"
@@ -25,8 +25,7 @@ def page(checked, tmp_path_factory):
     """The full report page, from the session's results (each statement checked once per session)."""
     results = {sid: checked(sid) for sid in proofs.checkable_ids()}
     doc = report_dict(list(proofs.STATEMENTS.values()), results, 1.0, complete=True)
-    figures = {f"figures/{r.statement.id}-{f.name}.png": f.png for r in results.values() for f in r.figures}
-    text = render_html(doc, figures)
+    text = render_html(doc, figure_files(results))
     path = tmp_path_factory.mktemp("html") / "report.html"
     path.write_text(text, encoding="utf-8")
     return path, text, doc

@@ -195,6 +195,10 @@ class ClaimResult:
         errata.extend(extra_errata)
         return cls(statement, verdict, evidence, tuple(errata), summary, elapsed_s, None, tuple(figures), tuple(notes))
 
+    def figure_files(self) -> dict:
+        """Each figure's path in the report (``figures/<id>-<name>.png``) mapped to its PNG bytes."""
+        return {f"figures/{self.statement.id}-{f.name}.png": f.png for f in self.figures}
+
     @classmethod
     def crashed(cls, statement: Statement, error: str, elapsed_s: float) -> "ClaimResult":
         return cls(statement, Verdict.INCONCLUSIVE, (), (), f"the check raised an error: {error}", elapsed_s, error)
@@ -224,7 +228,7 @@ class ClaimResult:
             ],
             "evidence": [e.to_dict() for e in self.evidence],
             "notes": list(self.notes),
-            "figures": [{"path": f"figures/{self.statement.id}-{f.name}.png", "caption": f.caption} for f in self.figures],
+            "figures": [{"path": path, "caption": f.caption} for path, f in zip(self.figure_files(), self.figures)],
         }
 
 

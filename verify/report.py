@@ -36,7 +36,8 @@ from typing import Sequence
 from ._errors import VerifyError
 from .claims import Statement
 
-__all__ = ["PAPER", "FORMATS", "report_dict", "render_markdown", "statement_markdown", "write_report", "write_figures", "ensure_writable"]
+__all__ = ["PAPER", "FORMATS", "report_dict", "render_markdown", "statement_markdown", "write_report",
+           "write_figures", "figure_files", "ensure_writable"]
 
 PAPER = ("Koehler, Mehta, Zhou, Risteski: Variational autoencoders in the presence of low-dimensional "
          "data: landscape and implicit bias")
@@ -173,11 +174,15 @@ FORMATS = ("md", "html")
 
 def write_figures(out_dir: Path, results: dict) -> None:
     """Write every result's figures as PNG files under out_dir/figures/."""
-    figdir = Path(out_dir) / "figures"
-    for res in results.values():
-        for f in res.figures:
-            figdir.mkdir(exist_ok=True)
-            (figdir / f"{res.statement.id}-{f.name}.png").write_bytes(f.png)
+    for path, png in figure_files(results).items():
+        target = Path(out_dir) / path
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(png)
+
+
+def figure_files(results: dict) -> dict:
+    """Every figure of ``results`` (id -> ClaimResult): its path in the report -> its PNG bytes."""
+    return {path: png for res in results.values() for path, png in res.figure_files().items()}
 
 
 def write_report(out_dir: Path, doc: dict, results: dict, fmt: str = "md") -> tuple:
@@ -193,8 +198,7 @@ def write_report(out_dir: Path, doc: dict, results: dict, fmt: str = "md") -> tu
     else:
         from .html import render_html
 
-        figures = {f"figures/{r.statement.id}-{f.name}.png": f.png for r in results.values() for f in r.figures}
-        texts.append(("report.html", render_html(doc, figures)))
+        texts.append(("report.html", render_html(doc, figure_files(results))))
     paths = []
     for name, text in texts:
         target = out_dir / name

@@ -27,7 +27,8 @@ from ._errors import VerifyError
 from .numeric._training import LogVarianceVAE, TrainConfig, train
 
 __all__ = ["SETTINGS", "SEEDS", "PAPER_TABLE1", "PAPER_EIGENVALUES", "READINGS", "EIG_SAMPLES", "Job", "data_matrix",
-           "metrics", "eigenvalue_error", "run_job", "run_table", "summarize", "table1_markdown", "MODES_RUN", "side_by_side", "named_differences", "parse_settings", "default_cache_dir"]
+           "metrics", "eigenvalue_error", "run_job", "run_table", "summarize", "table1_markdown", "MODES_RUN",
+           "COMPARED", "example_run", "side_by_side", "named_differences", "parse_settings", "default_cache_dir"]
 
 #: (r*, d) of the columns of Table 1.
 SETTINGS = ((3, 12), (3, 20), (6, 12), (6, 20), (9, 12), (9, 20), (12, 20))
@@ -249,6 +250,12 @@ def _progress_bar(total: int, done: int, enabled: bool, mode: str):
     return tqdm(total=total, initial=done, desc=f"table1 ({mode})", unit="run", file=sys.stderr, dynamic_ncols=True)
 
 
+#: The quantities of Table 1, in its row order: (name, key in a run / summary, decimals shown).
+COMPARED = (("#0's in encoder variance", "zeros", 1), ("#nonzero decoder rows", "nonzero_rows", 1),
+            ("normalized eigenvalue error", "eig_err_exact", 2))
+_MEANS = ("zeros", "nonzero_rows", "eig_err_exact", "eig_err_sampled", "eps", "loss")
+
+
 def summarize(runs: Sequence[dict]) -> list:
     """Per setting, in order of first appearance: means over seeds of the Table 1 quantities."""
     groups: dict = {}
@@ -256,16 +263,8 @@ def summarize(runs: Sequence[dict]) -> list:
         groups.setdefault((run["r_star"], run["d"]), []).append(run)
     rows = []
     for (rs, d), group in groups.items():
-        rows.append({
-            "r_star": rs, "d": d, "seeds": len(group),
-            "zeros": float(np.mean([g["zeros"] for g in group])),
-            "nonzero_rows": float(np.mean([g["nonzero_rows"] for g in group])),
-            "eig_err_exact": float(np.mean([g["eig_err_exact"] for g in group])),
-            "eig_err_sampled": float(np.mean([g["eig_err_sampled"] for g in group])),
-            "eps": float(np.mean([g["eps"] for g in group])),
-            "loss": float(np.mean([g["loss"] for g in group])),
-            "paper": PAPER_TABLE1.get((rs, d)),
-        })
+        rows.append({"r_star": rs, "d": d, "seeds": len(group), "paper": PAPER_TABLE1.get((rs, d)),
+                     **{key: float(np.mean([g[key] for g in group])) for key in _MEANS}})
     return rows
 
 
@@ -284,9 +283,7 @@ def side_by_side(summary: Sequence[dict]) -> list:
     def row(label, values):
         lines.append("| " + " | ".join([label] + list(values)) + " |")
 
-    for idx, (name, key, digits) in enumerate((("#0's in encoder variance", "zeros", 1),
-                                                ("#nonzero decoder rows", "nonzero_rows", 1),
-                                                ("normalized eigenvalue error", "eig_err_exact", 2))):
+    for idx, (name, key, digits) in enumerate(COMPARED):
         paper = [s["paper"][idx] if s["paper"] else None for s in summary]
         row(f"{name}: paper", ["-" if p is None else f"{p:g}" for p in paper])
         row(f"{name}: ours", [f"{s[key]:.{digits}f}" for s in summary])
@@ -300,9 +297,8 @@ def side_by_side(summary: Sequence[dict]) -> list:
 def named_differences(summary: Sequence[dict]) -> list:
     """One sentence per quantity that differs from the paper, naming the settings where it does."""
     out = []
-    for idx, (name, key, digits) in enumerate((("mean #0's in encoder variance", "zeros", 1),
-                                                ("mean #nonzero decoder rows", "nonzero_rows", 1),
-                                                ("mean normalized eigenvalue error", "eig_err_exact", 2))):
+    for idx, (name, key, digits) in enumerate(COMPARED):
+        name = f"mean {name}"
         diffs = [(s, s[key] - s["paper"][idx]) for s in summary if s["paper"]]
         differ = [f"r*={s['r_star']}, d={s['d']}: {s[key]:.{digits}f} vs {s['paper'][idx]:g}"
                   for s, dlt in diffs if round(abs(dlt), digits) != 0]
@@ -311,6 +307,12 @@ def named_differences(summary: Sequence[dict]) -> list:
         else:
             out.append(f"{name} matches the paper in all {len(diffs)} settings")
     return out
+
+
+def example_run(runs_by_mode: dict) -> dict:
+    """The run set beside the paper's eigenvalue example: the first with r* = 6 (else the first run)."""
+    runs = [r for rs in runs_by_mode.values() for r in rs]
+    return next((r for r in runs if r["r_star"] == 6), runs[0])
 
 
 def table1_markdown(runs_by_mode: dict) -> str:
@@ -324,9 +326,8 @@ def table1_markdown(runs_by_mode: dict) -> str:
                 + (f", batch {cfg['batch']}" if mode == "minibatch" else "")
                 + f", latent dimension {cfg['latent']}; means over seeds {sorted({r['seed'] for r in runs})}.", ""]
         out += side_by_side(summ) + [""] + [f"- {line}" for line in named_differences(summ)] + [""]
-    six = [r for runs in runs_by_mode.values() for r in runs if r["r_star"] == 6][:1]
-    if six:
-        r = six[0]
+    r = example_run(runs_by_mode)
+    if r["r_star"] == 6:
         lam, lam_hat = r["lambda"][:6][::-1], r["lambda_hat"][:6][::-1]
         out += ["#### The eigenvalue example", "",
                 f"Paper (r* = 6): λ = {list(PAPER_EIGENVALUES[0])}, λ̂ = {list(PAPER_EIGENVALUES[1])}, normalized "
