@@ -26,7 +26,7 @@ def test_lemma4_is_proved_symbolically_with_a_notation_erratum(checked):
 
 def test_lemma4_symbolic_check_catches_a_wrong_rotation(monkeypatch):
     import sympy as sp
-    from proofs import lemma4_rotation_invariance as l4
+    from proofs.koehler2022 import lemma4_rotation_invariance as l4
 
     # not orthogonal: the second column has the wrong sign convention and scale
     monkeypatch.setattr(l4, "rotation", lambda s=l4.S: sp.Matrix([[1 - s**2, -s], [2 * s, 1 - s**2]]) / (1 + s**2))
@@ -34,7 +34,7 @@ def test_lemma4_symbolic_check_catches_a_wrong_rotation(monkeypatch):
 
 
 def test_lemma6_catches_a_wrong_rate():
-    from proofs import lemma6_row_decay as l6
+    from proofs.koehler2022 import lemma6_row_decay as l6
     from verify.numeric import flow_cases
 
     cases = [c for c in flow_cases() if not c.rotated]
@@ -43,7 +43,7 @@ def test_lemma6_catches_a_wrong_rate():
 
 
 def test_theorem5_catches_a_wrong_rate():
-    from proofs import theorem5_implicit_bias as t5
+    from proofs.koehler2022 import theorem5_implicit_bias as t5
     from verify.numeric import flow_cases
 
     assert t5.trajectory_checks(flow_cases(), "eps", 50.0).status is Status.FAILED

@@ -41,7 +41,7 @@ def test_lemma7_identifies_the_additive_constant(checked):
 
 
 def test_lemma8_monte_carlo_agrees_within_its_standard_error():
-    from proofs.lemma8_linear_vae_loss import monte_carlo_check
+    from proofs.koehler2022.lemma8_linear_vae_loss import monte_carlo_check
 
     c = monte_carlo_check()
     assert c.status is Status.NUMERIC and c.worst_error < 5
@@ -50,7 +50,7 @@ def test_lemma8_monte_carlo_agrees_within_its_standard_error():
 # --- mutations: a wrong formula in the library or the paper's statement is caught -------------
 
 def test_lemma8_catches_a_closed_form_missing_a_factor(monkeypatch):
-    from proofs import lemma8_linear_vae_loss as l8
+    from proofs.koehler2022 import lemma8_linear_vae_loss as l8
 
     original = _vae.LinearVAE.loss_closed_form
     monkeypatch.setattr(_vae.LinearVAE, "loss_closed_form",
@@ -62,7 +62,7 @@ def test_lemma8_catches_a_closed_form_missing_a_factor(monkeypatch):
 
 def test_lemma8_monte_carlo_catches_a_missing_factor_one_half(monkeypatch):
     import numpy as np
-    from proofs import lemma8_linear_vae_loss as l8
+    from proofs.koehler2022 import lemma8_linear_vae_loss as l8
     from verify.numeric import loss_L
 
     def wrong(A, At, Bt, D, eps):  # Σ D_ii ||Ã_i||²/ε² without its factor 1/2
@@ -74,7 +74,7 @@ def test_lemma8_monte_carlo_catches_a_missing_factor_one_half(monkeypatch):
 
 
 def test_lemma3_catches_a_wrong_optimal_D(monkeypatch):
-    from proofs import lemma3_optimal_encoder_variance as l3
+    from proofs.koehler2022 import lemma3_optimal_encoder_variance as l3
 
     monkeypatch.setattr(_vae.LinearVAE, "optimal_D",
                         lambda self: tuple(self.eps**2 / (self.column_sq(i) + 2 * self.eps**2) for i in range(self.r)))
@@ -82,7 +82,7 @@ def test_lemma3_catches_a_wrong_optimal_D(monkeypatch):
 
 
 def test_lemma3_catches_a_wrong_L1(monkeypatch):
-    from proofs import lemma3_optimal_encoder_variance as l3
+    from proofs.koehler2022 import lemma3_optimal_encoder_variance as l3
 
     original = _vae.LinearVAE.loss_L1
     monkeypatch.setattr(_vae.LinearVAE, "loss_L1", lambda self: original(self) + sp.log(self.eps))  # (d-r+1) log ε
@@ -90,7 +90,7 @@ def test_lemma3_catches_a_wrong_L1(monkeypatch):
 
 
 def test_lemma7_catches_a_wrong_normalising_constant(monkeypatch):
-    from proofs import lemma7_vae_loss as l7
+    from proofs.koehler2022 import lemma7_vae_loss as l7
     from verify.claims import ClaimResult
 
     good = _vae.gaussian_log_density
@@ -104,7 +104,7 @@ def test_lemma7_catches_a_wrong_normalising_constant(monkeypatch):
 
 
 def test_lemma7_catches_a_wrong_sign_in_the_kl_term(monkeypatch):
-    from proofs import lemma7_vae_loss as l7
+    from proofs.koehler2022 import lemma7_vae_loss as l7
 
     original = l7.loss_3
     monkeypatch.setattr(l7, "loss_3", lambda d, r: original(d, r) - sum(sp.Symbol(f"D_{j + 1}", positive=True) for j in range(r)))
@@ -112,7 +112,7 @@ def test_lemma7_catches_a_wrong_sign_in_the_kl_term(monkeypatch):
 
 
 def test_lemma2_catches_a_wrong_optimum(monkeypatch):
-    from proofs import lemma2_optimal_decoder_variance as l2
+    from proofs.koehler2022 import lemma2_optimal_decoder_variance as l2
 
     monkeypatch.setattr(l2.sp, "sqrt", lambda e: sp.Pow(e, sp.Rational(1, 3)))  # a cube root instead
     derivs, _ = l2.derivations(sp.Symbol("R", positive=True))

@@ -62,7 +62,7 @@ def test_lemma5_is_verified_symbolically_with_the_index_erratum(checked):
 
 @pytest.mark.parametrize("mutation", ["strict", "factor 2", "every row"])
 def test_lemma5_mutations_are_caught(mutation):
-    from proofs import lemma5_gradient_correlation as l5
+    from proofs.koehler2022 import lemma5_gradient_correlation as l5
 
     kw = {"strict": dict(strict=True), "every row": dict(rows="all"),
           "factor 2": dict(rhs=lambda At, D, eps, i: 2 * l5.printed_rhs_L1(At, D, eps, i))}[mutation]
@@ -73,7 +73,7 @@ def test_lemma5_mutations_are_caught(mutation):
 
 
 def test_lemma5_identity_catches_a_wrong_remainder():
-    from proofs import lemma5_gradient_correlation as l5
+    from proofs.koehler2022 import lemma5_gradient_correlation as l5
 
     assert l5.identity_property("L", remainder_fn=lambda p, i: 0.5 * l5.remainder(p, i)).status is Status.FAILED
 
@@ -88,21 +88,21 @@ def test_theorem3_is_verified_numerically_with_the_eps_le_1_erratum(checked):
 
 
 def test_theorem3_wrong_rate_is_caught():
-    from proofs import theorem3_asymptotic_minima as t3
+    from proofs.koehler2022 import theorem3_asymptotic_minima as t3
 
     assert t3.sufficiency_property(coefficient=lambda p: p.d - p.r + p.k + 1).status is Status.FAILED
     assert t3.sufficiency_property(coefficient=lambda p: p.d - p.r).status is Status.FAILED  # zero columns ignored
 
 
 def test_theorem3_wrong_threshold_in_conclusion_3_is_caught():
-    from proofs import theorem3_asymptotic_minima as t3
+    from proofs.koehler2022 import theorem3_asymptotic_minima as t3
 
     chk = t3.necessity_property(conclusion_3=lambda n, r, d: n > r - d + 1)
     assert chk.status is Status.FAILED and "conclusion 3" in chk.witness
 
 
 def test_theorem3_bounded_below_needs_the_small_column_count():
-    from proofs import theorem3_asymptotic_minima as t3
+    from proofs.koehler2022 import theorem3_asymptotic_minima as t3
 
     assert t3.bounded_below_property().status is Status.NUMERIC
     assert t3.first_inequality_property(eps_max=1.0).status is Status.NUMERIC
@@ -118,7 +118,7 @@ def test_lemma1_holds_and_the_proofs_constant_is_refuted(checked):
 
 
 def test_lemma1_wrong_constant_is_caught():
-    from proofs import lemma1_loss_to_minus_infinity as l1
+    from proofs.koehler2022 import lemma1_loss_to_minus_infinity as l1
 
     chk = l1.bound_property(lambda R, eps, d, r: R / (2 * eps**2) + d * np.log(eps) + r, "r instead of r/2")
     assert chk.status is Status.FAILED
@@ -135,21 +135,21 @@ def test_theorem4_fails_for_the_logistic_sigmoid_and_holds_with_sigma0_zero(chec
 
 
 def test_theorem4_wrong_rate_is_caught():
-    from proofs import theorem4_nonlinear_minimum as t4
+    from proofs.koehler2022 import theorem4_nonlinear_minimum as t4
 
     assert t4.loss_property(t4.CENTRED, rate=lambda x: x.d - x.r_star).status is Status.FAILED
 
 
 # ---- flows: Lemmas 4, 6 and Theorem 5 ------------------------------------------------------------------
 def test_lemma6_property_catches_a_wrong_rate():
-    from proofs import lemma6_row_decay as l6
+    from proofs.koehler2022 import lemma6_row_decay as l6
 
     chk = l6.decay_property(rate=50.0)
     assert chk.status is Status.FAILED and "fails at t=" in chk.witness
 
 
 def test_theorem5_property_catches_a_wrong_rate():
-    from proofs import theorem5_implicit_bias as t5
+    from proofs.koehler2022 import theorem5_implicit_bias as t5
 
     assert t5.corrected_property(rate=50.0).status is Status.FAILED
 
@@ -161,7 +161,7 @@ def test_theorem5_printed_reading_is_refuted_by_a_shrunk_flow(checked):
 
 
 def test_lemma4_property_catches_a_wrong_transformation(monkeypatch):
-    from proofs import lemma4_rotation_invariance as l4
+    from proofs.koehler2022 import lemma4_rotation_invariance as l4
 
     def wrong(U, v, d, r):  # B̃U instead of B̃Uᵀ
         a = v[: d * r].reshape(d, r)

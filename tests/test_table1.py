@@ -6,11 +6,12 @@ import json
 import numpy as np
 import pytest
 
-from proofs import table1_linear_experiment as t1
+from proofs.koehler2022 import table1_linear_experiment as t1
 from verify import Status, VerifyError
 from verify import tolerances as tol
+from proofs.koehler2022 import thresholds as th
 from verify.numeric import LogVarianceVAE, TrainConfig, adam
-from verify.table1 import (PAPER_EIGENVALUES, PAPER_TABLE1, data_matrix, eigenvalue_error, metrics,
+from proofs.koehler2022.table1 import (PAPER_EIGENVALUES, PAPER_TABLE1, data_matrix, eigenvalue_error, metrics,
                            named_differences, parse_settings, run_table, side_by_side, summarize)
 
 
@@ -142,7 +143,7 @@ def test_the_checks_hold_on_real_runs_and_each_can_fail(small_runs):
     close[0]["eig_err_exact"] = 0.05
     assert t1.density_check(close).status is Status.FAILED
     ambiguous = copy.deepcopy(runs)
-    ambiguous[2]["row_norms"][0] = 1.5 * tol.TABLE1_ROW_NONZERO
+    ambiguous[2]["row_norms"][0] = 1.5 * th.TABLE1_ROW_NONZERO
     assert t1.gap_check(ambiguous).status is Status.UNDECIDED
     shifted = copy.deepcopy(runs)
     shifted[3]["eig_err_sampled"] += 0.5

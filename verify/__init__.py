@@ -1,21 +1,37 @@
-"""vae-verify: machine checks of Koehler, Mehta, Zhou, Risteski, "Variational autoencoders in the
-presence of low-dimensional data: landscape and implicit bias"."""
+"""vae-verify: machine checks of the statements of papers on variational autoencoders.
+
+The engine (this package) knows no particular paper: papers are plug-ins (:mod:`verify.paper`)
+that register their statements, proofs and experiments.
+"""
 from ._errors import VerifyError
-from .claims import Check, ClaimResult, Evidence, Figure, Statement, Verdict
-from .derivation import Derivation, Domain, Erratum, Relation, Status
+from .claims import (Check, ClaimResult, Coverage, Evidence, Figure, Finding, FindingKind, ProofReport, Role,
+                     Statement, Verdict, erratum_from)
+from .derivation import Derivation, Domain, Erratum, Relation
+from .outcome import Status
+from .paper import Experiment, Option, Paper, registry
 
 __all__ = [
     "Check",
     "ClaimResult",
+    "Coverage",
     "Derivation",
     "Domain",
     "Erratum",
     "Evidence",
+    "Experiment",
     "Figure",
+    "Finding",
+    "FindingKind",
+    "Option",
+    "Paper",
+    "ProofReport",
     "Relation",
+    "Role",
     "Statement",
     "Status",
     "Verdict",
     "VerifyError",
+    "erratum_from",
+    "registry",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,34 +1,45 @@
-"""Statements of the paper, their evidence, and the verdict the evidence supports.
+"""Statements, their evidence, and the verdict the evidence supports.
 
-The verdict vocabulary is the one of DESIGN.md (:class:`Verdict`).  A verdict is never written by
-hand: :meth:`ClaimResult.from_evidence` computes it from the outcomes of checks that can fail.
+The verdict vocabulary is :class:`Verdict`.  A verdict is never written by hand:
+:meth:`ClaimResult.from_evidence` computes it from the outcomes of checks that can fail.
 
-Evidence comes in three roles:
+Evidence (:class:`Evidence`) has a :class:`Role`:
 
 * ``statement``: establishes the statement *as printed* (a derivation whose end is the printed
   formula, or a standalone check of it);
-* ``correction``: establishes a corrected statement (only consulted when a ``statement`` item
-  failed);
-* ``proof``: follows the paper's proof; an erratum found there is reported, but the verdict is
-  about the statement.
+* ``support``: corroborates it; a failure refutes, but a merely numeric success does not
+  downgrade a proof;
+* ``correction``: establishes a corrected statement (consulted when the printed one failed);
+* ``proof``: follows the paper's proof; its errata are reported, the verdict is about the statement.
+
+and a :class:`Coverage`: whether a proof covers the statement's *whole* scope (symbolic
+dimensions, every instance), or only the bounded dimensions its scope text names.  A statement is
+``verified`` only when every statement item is a proof of the whole scope.
+
+A proof module returns a :class:`ProofReport` (frozen): the evidence, a summary, and optionally
+errata that are not derivation steps (:func:`erratum_from` builds them from checks), figures,
+notes and :class:`Finding` s (what the checks reveal beyond the paper).
 """
 from __future__ import annotations
 
 import enum
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional, Sequence, Union
 
 from ._errors import VerifyError
-from .derivation import Derivation, Erratum, Status
+from .derivation import Derivation, Erratum, StepRecord
+from .outcome import Check, Status
 
-__all__ = ["Verdict", "Statement", "Check", "Evidence", "Figure", "ClaimResult", "run_check"]
+__all__ = ["Verdict", "Role", "Coverage", "Statement", "Check", "Evidence", "Figure", "Finding", "FindingKind",
+           "ProofReport", "ClaimResult", "run_check", "erratum_from", "VERDICT_LEGEND"]
 
 
 class Verdict(str, enum.Enum):
-    """What the checks showed about a statement."""
+    """What the checks showed about a statement (the one vocabulary of the library, CLI and report)."""
 
     VERIFIED = "verified"
+    VERIFIED_BOUNDED = "verified_bounded"
     VERIFIED_NUMERICALLY = "verified_numerically"
     REFUTED = "refuted"
     HOLDS_AS_CORRECTED = "holds_as_corrected"
@@ -36,62 +47,65 @@ class Verdict(str, enum.Enum):
 
     @property
     def description(self) -> str:
-        return {
-            "verified": "exact symbolic proof of what was claimed, for the stated scope, confirmed numerically",
-            "verified_numerically": "held on every instance tried; SymPy could not decide every step",
-            "refuted": "a witness shows the printed statement is false, and no correction was verified",
-            "holds_as_corrected": "the printed form is refuted by a witness; the corrected form is verified",
-            "inconclusive": "the checks could not decide",
-        }[self.value]
+        return VERDICT_LEGEND[self.value]
 
     @property
     def acceptable(self) -> bool:
         """Exit status 0 allows these verdicts."""
-        return self in (Verdict.VERIFIED, Verdict.VERIFIED_NUMERICALLY, Verdict.HOLDS_AS_CORRECTED)
+        return self in (Verdict.VERIFIED, Verdict.VERIFIED_BOUNDED, Verdict.VERIFIED_NUMERICALLY,
+                        Verdict.HOLDS_AS_CORRECTED)
+
+
+#: The one verdict legend (README, Markdown, HTML and JSON all print this text).
+VERDICT_LEGEND = {
+    "verified": "proved for the statement's whole scope (every dimension), every step confirmed numerically",
+    "verified_bounded": "proved exactly at the bounded dimensions its proof scope names, checked numerically "
+                        "beyond; not proved for every dimension",
+    "verified_numerically": "no counterexample found by the searches named in the evidence; not proved",
+    "refuted": "a witness shows the printed statement is false, and no correction was established",
+    "holds_as_corrected": "the printed form is refuted by a witness; the corrected form is established "
+                          "(to the strength its evidence names)",
+    "inconclusive": "the checks could not decide (an experiment that did not converge, or an error the report shows)",
+}
+
+
+class Role(str, enum.Enum):
+    """The part an item of evidence plays for the verdict (see the module docstring)."""
+
+    STATEMENT = "statement"
+    SUPPORT = "support"
+    CORRECTION = "correction"
+    PROOF = "proof"
+
+
+class Coverage(str, enum.Enum):
+    """How much of the statement's scope a *proved* item covers."""
+
+    ALL = "all"  # the statement's whole scope: symbolic dimensions, or a statement with no dimensions
+    BOUNDED = "bounded"  # the finitely many shapes its scope text names
 
 
 @dataclass(frozen=True)
 class Statement:
-    """A statement of the paper: its id, where it is, and its text as printed."""
+    """A statement of a paper: its id, where it is, its text as printed, and its scope.
+
+    ``scope`` says for which objects the paper claims it ("every d, r >= 1, r* < d"), so that the
+    report can set it beside the scope of what was shown.  ``dimensions`` names the dimension
+    symbols of that scope: an item that claims :attr:`Coverage.ALL` must be a derivation in which
+    each of them is a free symbol (checked in :class:`ClaimResult`).
+    """
 
     id: str
     title: str
     reference: str
     printed: str
-    module: Optional[str] = None  # the proofs module that checks it; None = not yet checked
     formula: str = ""  # the statement's central formula in LaTeX (rendered as MathML in the HTML report)
+    scope: str = ""
+    dimensions: tuple = ()
 
     def __post_init__(self):
         if not self.id or not self.id.isidentifier():
             raise VerifyError("id", self.id, "a statement id must be a non-empty identifier")
-
-
-@dataclass(frozen=True)
-class Check:
-    """A standalone check (not a derivation step): what was compared, how, and how close."""
-
-    name: str
-    status: Status
-    method: str
-    scope: str
-    worst_error: Optional[float] = None
-    witness: Optional[str] = None
-    details: str = ""
-
-    def __post_init__(self):
-        if self.status is Status.FAILED and not self.witness:
-            raise ValueError(f"check {self.name!r} failed without a witness")
-
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "status": self.status.value,
-            "method": self.method,
-            "scope": self.scope,
-            "worst_error": self.worst_error,
-            "witness": self.witness,
-            "details": self.details,
-        }
 
 
 @dataclass(frozen=True)
@@ -111,32 +125,116 @@ class Figure:
 
 @dataclass(frozen=True)
 class Evidence:
-    """A derivation or a check, with the role it plays for the verdict."""
+    """A derivation or a check, with the role it plays for the verdict and the scope it covers."""
 
-    role: str
+    role: Role
     item: object  # Derivation | Check
     scope: str = ""
+    coverage: Coverage = Coverage.BOUNDED
 
     def __post_init__(self):
-        if self.role not in ROLES:
-            raise VerifyError("role", self.role, f"must be one of {ROLES}")
+        try:
+            object.__setattr__(self, "role", Role(self.role))
+        except ValueError:
+            raise VerifyError("role", self.role, f"must be one of {[r.value for r in Role]}") from None
+        object.__setattr__(self, "coverage", Coverage(self.coverage))
         if not isinstance(self.item, (Derivation, Check)):
             raise VerifyError("item", type(self.item).__name__, "must be a Derivation or a Check")
 
     @property
     def status(self) -> Status:
+        """The status of the item as printed: a derivation with any failed printed step is FAILED."""
+        return self.item.printed_status if isinstance(self.item, Derivation) else self.item.status
+
+    @property
+    def corrected_status(self) -> Status:
+        """The status once the derivation's checked corrections are taken (= status for a check)."""
         return self.item.status
 
     def to_dict(self) -> dict:
         body = self.item.to_dict()
         kind = "derivation" if isinstance(self.item, Derivation) else "check"
-        return {"role": self.role, "kind": kind, "scope": self.scope, **body}
+        return {"role": self.role.value, "kind": kind, "scope": self.scope, "coverage": self.coverage.value, **body}
 
 
-#: statement: establishes the printed statement; support: corroborates it (a failure refutes, but a
-#: merely numeric success does not downgrade a proof); correction: establishes a corrected form;
-#: proof: follows the paper's proof (its errata are reported; the verdict is about the statement).
-ROLES = ("statement", "support", "correction", "proof")
+class FindingKind(str, enum.Enum):
+    """What a finding is about: something the paper does not discuss (not an erratum)."""
+
+    SHARPNESS = "sharpness"  # the best constant in a bound, with a witness that it is attained or approached
+    CONVERSE = "converse"  # whether a necessary (sufficient) condition is also sufficient (necessary)
+    EXISTENCE = "existence"  # whether a flow's solution exists for all time, and what happens where it ends
+    COMPETING = "competing_minimisers"  # how fast competing asymptotic minimisers' losses go to -inf
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a search the tool ran reveals beyond the paper, with its witness and how it was found."""
+
+    kind: FindingKind
+    title: str
+    text: str
+    witness: str
+    method: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", FindingKind(self.kind))
+        if not self.witness:
+            raise VerifyError("witness", self.witness, f"finding {self.title!r} needs a witness")
+        if not self.method:
+            raise VerifyError("method", self.method, f"finding {self.title!r} must say how it was found")
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind.value, "title": self.title, "text": self.text, "witness": self.witness,
+                "method": self.method}
+
+
+def _tuple_of(value, kind, name) -> tuple:
+    items = tuple(value)
+    for x in items:
+        if not isinstance(x, kind):
+            raise VerifyError(name, type(x).__name__, f"every item must be a {kind.__name__}")
+    return items
+
+
+@dataclass(frozen=True)
+class ProofReport:
+    """What a proof module returns: the contract between ``proofs/<paper>/`` and the engine."""
+
+    evidence: tuple
+    summary: str
+    errata: tuple = ()
+    figures: tuple = ()
+    notes: tuple = ()  # markdown blocks shown after the summary (e.g. a side-by-side table)
+    findings: tuple = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "evidence", _tuple_of(self.evidence, Evidence, "evidence"))
+        object.__setattr__(self, "errata", _tuple_of((e for e in self.errata if e is not None), Erratum, "errata"))
+        object.__setattr__(self, "figures", _tuple_of(self.figures, Figure, "figures"))
+        object.__setattr__(self, "notes", _tuple_of(self.notes, str, "notes"))
+        object.__setattr__(self, "findings", _tuple_of(self.findings, Finding, "findings"))
+        if not self.evidence:
+            raise VerifyError("evidence", (), "a proof must produce evidence")
+
+
+def erratum_from(where: str, printed: str, check: Union[Check, StepRecord], correction: str,
+                 correction_check: Union[Check, StepRecord, Sequence, None]) -> Optional[Erratum]:
+    """An erratum when ``check`` (of the printed form) failed, else None.
+
+    The correction's status is the combined status of ``correction_check`` (one check, a step, or a
+    sequence of them, e.g. Evidence items): never a constant.  None as correction check means no
+    correction was checked, and the erratum says so (status undecided).
+    """
+    if check.status is not Status.FAILED:
+        return None
+    if correction_check is None:
+        status = Status.UNDECIDED
+    else:
+        items = correction_check if isinstance(correction_check, (list, tuple)) else [correction_check]
+        status = _combine([getattr(c, "corrected_status", None) or c.status for c in items])
+    return Erratum(where, printed, check.witness if isinstance(check.witness, str) else check.witness.describe(),
+                   correction, status or Status.UNDECIDED)
 
 
 def _combine(statuses: Sequence[Status]) -> Optional[Status]:
@@ -151,6 +249,50 @@ def _combine(statuses: Sequence[Status]) -> Optional[Status]:
     return Status.NUMERIC
 
 
+def _dimension_free(statement: Statement, ev: Evidence) -> bool:
+    """An item claiming Coverage.ALL: a check of a statement with no dimensions, or a derivation in
+    which every dimension symbol of the statement is free."""
+    if not statement.dimensions:
+        return True
+    if not isinstance(ev.item, Derivation):
+        return False
+    names = {str(s) for s in ev.item.free_symbols()}
+    return all(dim in names for dim in statement.dimensions)
+
+
+def verdict_of(statement: Statement, evidence: Sequence[Evidence]) -> tuple:
+    """(verdict, explanation) from the evidence; the only place a verdict is decided."""
+    by_role = {role: [e for e in evidence if e.role is role] for role in Role}
+    stated = by_role[Role.STATEMENT]
+    printed = _combine([e.status for e in stated])
+    support = _combine([e.status for e in by_role[Role.SUPPORT]])
+    if support is Status.FAILED or (support is Status.UNDECIDED and printed is not Status.FAILED):
+        printed = support
+    if printed is None:
+        return Verdict.INCONCLUSIVE, "no evidence about the statement as printed"
+    if printed is Status.FAILED:
+        # the correction: explicit correction items, and the corrected chains of failed statement derivations
+        corrected_items = by_role[Role.CORRECTION] + [e for e in stated if isinstance(e.item, Derivation)
+                                                      and e.status is Status.FAILED and e.item.has_corrections]
+        corrected = _combine([e.corrected_status for e in corrected_items])
+        if corrected is not None and corrected.holds:
+            strength = "proved" if corrected is Status.PROVED else "held numerically, not proved"
+            return Verdict.HOLDS_AS_CORRECTED, f"the correction {strength}"
+        return Verdict.REFUTED, "no correction was established"
+    if printed is Status.UNDECIDED:
+        return Verdict.INCONCLUSIVE, "a check could not decide"
+    if printed is Status.NUMERIC:
+        return Verdict.VERIFIED_NUMERICALLY, "some statement item held only numerically"
+    claimed_all = [e for e in stated if e.coverage is Coverage.ALL]
+    for e in claimed_all:
+        if not _dimension_free(statement, e):
+            raise VerifyError("coverage", e.scope, f"claims the whole scope of {statement.id} but is not a "
+                              f"derivation in the dimension symbols {statement.dimensions}")
+    if len(claimed_all) == len(stated):
+        return Verdict.VERIFIED, "every statement item is a proof for the whole scope"
+    return Verdict.VERIFIED_BOUNDED, "proved at bounded dimensions only"
+
+
 @dataclass(frozen=True)
 class ClaimResult:
     """The verdict on one statement and everything it rests on."""
@@ -163,56 +305,55 @@ class ClaimResult:
     elapsed_s: float
     error: Optional[str] = None
     figures: tuple = ()
-    notes: tuple = ()  # markdown blocks shown after the summary (e.g. a side-by-side table)
+    notes: tuple = ()
+    findings: tuple = ()
+    paper: str = ""
+    verdict_reason: str = ""
 
     @classmethod
-    def from_evidence(cls, statement: Statement, evidence: Sequence[Evidence], summary: str, elapsed_s: float,
-                      extra_errata: Sequence[Erratum] = (), figures: Sequence[Figure] = (),
-                      notes: Sequence[str] = ()) -> "ClaimResult":
+    def from_report(cls, statement: Statement, report: ProofReport, elapsed_s: float, paper: str = "") -> "ClaimResult":
         """Compute the verdict from the evidence (the only way a verdict is made)."""
-        evidence = tuple(evidence)
-        printed = _combine([e.status for e in evidence if e.role == "statement"])
-        support = _combine([e.status for e in evidence if e.role == "support"])
-        if support is Status.FAILED or (support is Status.UNDECIDED and printed is not Status.FAILED):
-            printed = support
-        corrected = _combine([e.status for e in evidence if e.role == "correction"])
-        if printed is None:
-            verdict = Verdict.INCONCLUSIVE
-        elif printed is Status.FAILED:
-            verdict = Verdict.HOLDS_AS_CORRECTED if corrected is not None and corrected.holds else Verdict.REFUTED
-        elif printed is Status.UNDECIDED:
-            verdict = Verdict.INCONCLUSIVE
-        elif printed is Status.PROVED:
-            verdict = Verdict.VERIFIED
-        else:
-            verdict = Verdict.VERIFIED_NUMERICALLY
-        if verdict is Verdict.HOLDS_AS_CORRECTED and corrected is Status.NUMERIC:
-            summary += " (the correction holds numerically, not symbolically)"
-        errata = []
-        for e in evidence:
-            if isinstance(e.item, Derivation):
-                errata.extend(e.item.errata)
-        errata.extend(extra_errata)
-        return cls(statement, verdict, evidence, tuple(errata), summary, elapsed_s, None, tuple(figures), tuple(notes))
+        verdict, why = verdict_of(statement, report.evidence)
+        summary = report.summary
+        errata = [er for e in report.evidence if isinstance(e.item, Derivation) for er in e.item.errata]
+        errata.extend(report.errata)
+        return cls(statement, verdict, report.evidence, tuple(errata), summary, elapsed_s, None, report.figures,
+                   report.notes, report.findings, paper, why)
 
     def figure_files(self) -> dict:
         """Each figure's path in the report (``figures/<id>-<name>.png``) mapped to its PNG bytes."""
-        return {f"figures/{self.statement.id}-{f.name}.png": f.png for f in self.figures}
+        prefix = f"{self.paper}-" if self.paper else ""
+        return {f"figures/{prefix}{self.statement.id}-{f.name}.png": f.png for f in self.figures}
 
     @classmethod
-    def crashed(cls, statement: Statement, error: str, elapsed_s: float) -> "ClaimResult":
-        return cls(statement, Verdict.INCONCLUSIVE, (), (), f"the check raised an error: {error}", elapsed_s, error)
+    def crashed(cls, statement: Statement, error: str, elapsed_s: float, paper: str = "") -> "ClaimResult":
+        return cls(statement, Verdict.INCONCLUSIVE, (), (), f"the check raised an error: {error}", elapsed_s, error,
+                   paper=paper, verdict_reason="the check raised an error")
+
+    @property
+    def proof_scope(self) -> str:
+        """What was shown: the scopes of the statement items, with their coverage."""
+        parts = []
+        for e in self.evidence:
+            if e.role is Role.STATEMENT and e.scope and e.scope not in parts:
+                parts.append(e.scope)
+        text = "; ".join(parts[:6]) + (f"; and {len(parts) - 6} more" if len(parts) > 6 else "")
+        return text
 
     def to_dict(self) -> dict:
         return {
             "id": self.statement.id,
+            "paper": self.paper,
             "title": self.statement.title,
             "reference": self.statement.reference,
             "printed": self.statement.printed,
             "formula": self.statement.formula,
+            "statement_scope": self.statement.scope,
+            "proof_scope": self.proof_scope,
             "checked": True,
             "verdict": self.verdict.value,
             "verdict_meaning": self.verdict.description,
+            "verdict_reason": self.verdict_reason,
             "summary": self.summary,
             "elapsed_s": round(self.elapsed_s, 3),
             "error": self.error,
@@ -226,21 +367,20 @@ class ClaimResult:
                 }
                 for e in self.errata
             ],
+            "findings": [f.to_dict() for f in self.findings],
             "evidence": [e.to_dict() for e in self.evidence],
             "notes": list(self.notes),
             "figures": [{"path": path, "caption": f.caption} for path, f in zip(self.figure_files(), self.figures)],
         }
 
 
-def run_check(statement: Statement, build: Callable[[], tuple]) -> ClaimResult:
-    """Run ``build() -> (evidence, summary[, extra_errata[, figures[, notes]]])``; an exception becomes inconclusive."""
+def run_check(statement: Statement, build: Callable[[], ProofReport], paper: str = "") -> ClaimResult:
+    """Run ``build() -> ProofReport``; an exception becomes an inconclusive result that shows it."""
     t0 = time.perf_counter()
     try:
-        out = build()
+        report = build()
+        if not isinstance(report, ProofReport):
+            raise VerifyError("proof", type(report).__name__, "a proof must return a ProofReport")
+        return ClaimResult.from_report(statement, report, time.perf_counter() - t0, paper)
     except Exception as exc:  # noqa: BLE001 - any failure of a check is reported, not raised
-        return ClaimResult.crashed(statement, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
-    evidence, summary, *rest = out
-    extra = rest[0] if rest else ()
-    figures = rest[1] if len(rest) > 1 else ()
-    notes = rest[2] if len(rest) > 2 else ()
-    return ClaimResult.from_evidence(statement, evidence, summary, time.perf_counter() - t0, extra, figures, notes)
+        return ClaimResult.crashed(statement, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0, paper)

@@ -94,7 +94,7 @@ def _run(ids: Sequence[str], out_dir=None, fmt: str = "md"):
 
 def _reproduce(args) -> int:
     """``vae-verify reproduce table1``: the runs, the checks of the table1 entry and the side-by-side table."""
-    from proofs import table1_linear_experiment as t1
+    from proofs.koehler2022 import table1_linear_experiment as t1
 
     from .claims import run_check
     from .numeric import TrainConfig

@@ -31,6 +31,7 @@ from sympy.core.function import AppliedUndef
 
 from . import tolerances as tol
 from ._errors import VerifyError
+from .outcome import Check, Status
 from .symbolic._expectation import GaussianExpectation, quadrature_value
 
 __all__ = [
@@ -56,19 +57,6 @@ class Relation(str, enum.Enum):
     LT = "<"
     GT = ">"
     EQ_UP_TO_CONSTANT = "= (+ constant)"
-
-
-class Status(str, enum.Enum):
-    """Outcome of one checked step or check; the value says what it means."""
-
-    PROVED = "proved"  # SymPy decided it and every mpmath point agreed
-    NUMERIC = "numerically_verified"  # SymPy undecided; every mpmath point held
-    FAILED = "failed"  # a point (the witness) violates it
-    UNDECIDED = "undecided"  # neither method could decide (e.g. nothing numeric could be evaluated)
-
-    @property
-    def holds(self) -> bool:
-        return self in (Status.PROVED, Status.NUMERIC)
 
 
 _FUNCTION_DEGREE = 1  # undefined functions are instantiated as random affine maps
@@ -432,6 +420,7 @@ class Derivation:
         self.start_reason = start_reason
         self.current = self.start
         self.steps: list[StepRecord] = []
+        self._expressions: list = []
         self.errata: list[Erratum] = []
         self.broken = False  # a step failed with no valid correction
         self.elapsed = 0.0
@@ -458,6 +447,7 @@ class Derivation:
         fields = check_relation(self.current, expr, relation, self.domain, rng_salt=f"{self.title}:{len(self.steps)}")
         record = self._record(expr, reason, relation, source, fields)
         self.steps.append(record)
+        self._expressions.append(expr)
         if record.status is Status.FAILED:
             if correction is not None:
                 fixed = sp.sympify(correction)
@@ -506,8 +496,26 @@ class Derivation:
         )
 
     @property
+    def printed_status(self) -> Status:
+        """The derivation as printed: FAILED if any step other than a correction failed, whatever the
+        corrections say; otherwise :attr:`status`."""
+        if any(s.status is Status.FAILED and s.source != "correction" for s in self.steps):
+            return Status.FAILED
+        return self.status
+
+    @property
+    def has_corrections(self) -> bool:
+        """Whether a failed step was followed by a checked correction."""
+        return any(s.source == "correction" for s in self.steps)
+
+    def free_symbols(self) -> set:
+        """Every symbol the chain is written in (dimension symbols included)."""
+        return set(self.start.free_symbols).union(*(e.free_symbols for e in self._expressions))
+
+    @property
     def status(self) -> Status:
-        """Proved if every kept step is proved; numeric if some only held numerically; else failed."""
+        """The chain with its checked corrections: proved if every kept step is proved; numeric if some
+        only held numerically; failed if a step failed with no correction that holds."""
         if self.broken:
             return Status.FAILED
         kept = [s for s in self.steps if s.status.holds]
@@ -521,7 +529,8 @@ class Derivation:
             "start": _short(sp.sstr(self.start)),
             "start_latex": _short(sp.latex(self.start), 4000),
             "start_reason": self.start_reason,
-            "status": self.status.value,
+            "status": self.printed_status.value,
+            "corrected_status": self.status.value,
             "elapsed_s": round(self.elapsed, 3),
             "steps": [_step_dict(s) for s in self.steps],
         }
@@ -555,8 +564,6 @@ def check_derivative(function, variable: sp.Symbol, claimed, domain: Domain, nam
     differences at MP_DPS digits) of ``function`` at random points; SymPy's own ``diff`` is compared
     symbolically as the first method.  Returns a :class:`verify.claims.Check`.
     """
-    from .claims import Check  # local import: claims imports this module
-
     function = sp.sympify(function)
     claimed = sp.sympify(claimed)
     sym_ok, sym_text = _sympy_zero(sp.diff(function, variable) - claimed)
@@ -598,8 +605,6 @@ def check_finite_limit(F, variable: sp.Symbol, label: str, seed: int = 0) -> "ob
     the other symbols, |F(1e-30) - F(0)| <= 1e-40 (F(variable) - F(0) is O(variable²) in our uses).
     Returns a :class:`verify.claims.Check`.
     """
-    from .claims import Check  # local import: claims imports this module
-
     F = sp.sympify(F)
     F0 = F.subs(variable, 0)
     singular = F0.has(sp.zoo, sp.oo, -sp.oo, sp.nan) or any(

@@ -11,10 +11,10 @@ import numpy as np  # noqa: E402
 
 from .numeric import FlowResult, tail_singular_mass  # noqa: E402
 
-__all__ = ["flow_figure", "table1_figure", "eigenvalue_figure"]
+__all__ = ["flow_figure", "png_bytes"]
 
 
-def _png(fig) -> bytes:
+def png_bytes(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -46,50 +46,4 @@ def flow_figure(runs: dict, title: str) -> bytes:
         row[2].set_xlabel("t")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
-    return _png(fig)
-
-
-def table1_figure(runs: list, title: str) -> bytes:
-    """Per setting of Table 1: the sorted row norms of Ã and the sorted entries of D̃, every seed,
-    with the thresholds that count nonzero rows and zeros (``runs`` as from ``verify.table1``)."""
-    from . import tolerances as tol
-
-    settings = list(dict.fromkeys((r["r_star"], r["d"]) for r in runs))
-    fig, axes = plt.subplots(2, len(settings), figsize=(2.3 * len(settings) + 1, 5.6), squeeze=False, sharey="row")
-    for col, (rs, d) in enumerate(settings):
-        for run in (r for r in runs if (r["r_star"], r["d"]) == (rs, d)):
-            rows = np.sort(run["row_norms"])[::-1]
-            D = np.sort(run["D"])
-            axes[0, col].semilogy(np.arange(1, len(rows) + 1), np.maximum(rows, 1e-12), ".-", lw=0.8,
-                                  label=f"seed {run['seed']}")
-            axes[1, col].semilogy(np.arange(1, len(D) + 1), D, ".-", lw=0.8)
-        axes[0, col].axhline(tol.TABLE1_ROW_NONZERO, color="k", ls=":", lw=1)
-        axes[0, col].axvline(rs + 0.5, color="r", ls="--", lw=0.8)
-        axes[1, col].axhline(tol.TABLE1_ZERO_VARIANCE, color="k", ls=":", lw=1)
-        axes[1, col].axvline(rs + 0.5, color="r", ls="--", lw=0.8)
-        axes[0, col].set_title(f"r*={rs}, d={d}", fontsize=9)
-        axes[1, col].set_xlabel("index (sorted)", fontsize=8)
-    axes[0, 0].set_ylabel(r"row norms $\|\tilde A^{(i)}\|$")
-    axes[1, 0].set_ylabel(r"encoder variances $\tilde D_{ii}$")
-    axes[0, 0].legend(fontsize=7)
-    fig.suptitle(title + "  (dotted: thresholds; dashed red: r*)", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
-    return _png(fig)
-
-
-def eigenvalue_figure(run: dict, paper: tuple) -> bytes:
-    """The eigenvalues of AAᵀ and of the generator's covariance for one run, beside the paper's example."""
-    k = run["r_star"]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
-    for ax, (lam, lam_hat, label) in zip(axes, ((paper[0], paper[1], "paper's example (r*=6)"),
-                                                 (run["lambda"][:k][::-1], run["lambda_hat"][:k][::-1],
-                                                  f"ours: r*={k}, d={run['d']}, seed {run['seed']}"))):
-        x = np.arange(1, len(lam) + 1)
-        ax.bar(x - 0.2, lam, width=0.4, label=r"$\lambda$ (data, $AA^T$)")
-        ax.bar(x + 0.2, lam_hat, width=0.4, label=r"$\hat\lambda$ (learned generator)")
-        ax.set_yscale("log")
-        ax.set_title(label, fontsize=9)
-        ax.set_xlabel("eigenvalue (ascending)")
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)

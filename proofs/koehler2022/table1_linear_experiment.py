@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from proofs import statement
+from proofs.koehler2022 import PAPER
 from verify import Check, Erratum, Figure, Status
 from verify import tolerances as tol
-from verify.claims import Evidence, run_check
-from verify.figures import eigenvalue_figure, table1_figure
+from proofs.koehler2022 import thresholds as th
+from verify.claims import Evidence, ProofReport, Role
+from proofs.koehler2022.table1_figures import eigenvalue_figure, table1_figure
 from verify.numeric import TrainConfig
-from verify.table1 import MODES_RUN, PAPER_EIGENVALUES, eigenvalue_error, example_run, run_table, table1_markdown
+from proofs.koehler2022.table1 import MODES_RUN, PAPER_EIGENVALUES, eigenvalue_error, example_run, run_table, table1_markdown
 
-STATEMENT = statement("table1")
+STATEMENT = PAPER.statement("table1")
 
 
 def _label(run) -> str:
@@ -49,7 +50,7 @@ def rows_check(runs, expected=lambda run: run["r_star"]) -> Check:
     bad = [f"{_label(r)}: {r['nonzero_rows']} nonzero rows, expected {expected(r)}"
            for r in runs if r["nonzero_rows"] != expected(r)]
     return Check("#nonzero decoder rows = r* in every run", Status.FAILED if bad else Status.NUMERIC,
-                 f"rows with ||Ã^(i)|| > {tol.TABLE1_ROW_NONZERO:g} at the end of training", _scope(runs),
+                 f"rows with ||Ã^(i)|| > {th.TABLE1_ROW_NONZERO:g} at the end of training", _scope(runs),
                  float(len(bad)), bad[0] if bad else None, "; ".join(bad[1:4]))
 
 
@@ -60,7 +61,7 @@ def zeros_check(runs, count: str = "nonzero_rows") -> Check:
            f"ε̃ = {r['eps']:.3g}, {r['nonzero_cols']} nonzero columns of Ã)" for r in runs if r["zeros"] < r[count]]
     more = [r for r in runs if r["zeros"] > r[count]]
     return Check(f"#zeros of the encoder variance >= #{what} in every run", Status.FAILED if bad else Status.NUMERIC,
-                 f"D̃_ii < {tol.TABLE1_ZERO_VARIANCE:g} and norms > {tol.TABLE1_ROW_NONZERO:g} at the end of training",
+                 f"D̃_ii < {th.TABLE1_ZERO_VARIANCE:g} and norms > {th.TABLE1_ROW_NONZERO:g} at the end of training",
                  _scope(runs), float(len(bad)), bad[0] if bad else None,
                  f"{len(bad)} run(s) fail; {len(more)} run(s) have more zeros than {what}"
                  + (": " + "; ".join(_label(r) for r in more[:4]) if more else ""))
@@ -78,8 +79,8 @@ def clearance(values, threshold: float) -> float:
 def gap_check(runs) -> Check:
     """Both counts are unambiguous: every row norm and every D̃_ii is TABLE1_CLEARANCE from its threshold."""
     worst, where, details = np.inf, "", []
-    for key, threshold, what in (("row_norms", tol.TABLE1_ROW_NONZERO, "row norm"),
-                                 ("D", tol.TABLE1_ZERO_VARIANCE, "D̃_ii")):
+    for key, threshold, what in (("row_norms", th.TABLE1_ROW_NONZERO, "row norm"),
+                                 ("D", th.TABLE1_ZERO_VARIANCE, "D̃_ii")):
         vals = [(clearance(r[key], threshold), r) for r in runs]
         c, run = min(vals, key=lambda t: t[0])
         below = max((x for r in runs for x in r[key] if x <= threshold), default=0.0)
@@ -88,8 +89,8 @@ def gap_check(runs) -> Check:
                        f"(over all runs); closest factor {c:.3g} in {_label(run)}")
         if c < worst:
             worst, where = c, f"{what} of {_label(run)} within a factor {c:.3g} of {threshold:g}"
-    ok = worst >= tol.TABLE1_CLEARANCE
-    return Check(f"the counts are unambiguous: no value within a factor {tol.TABLE1_CLEARANCE:g} of its threshold",
+    ok = worst >= th.TABLE1_CLEARANCE
+    return Check(f"the counts are unambiguous: no value within a factor {th.TABLE1_CLEARANCE:g} of its threshold",
                  Status.NUMERIC if ok else Status.UNDECIDED,
                  "smallest factor between a threshold and any row norm of Ã / entry of D̃", _scope(runs),
                  float(worst), None, ("" if ok else where + ". ") + "; ".join(details))
@@ -99,8 +100,8 @@ def density_check(runs) -> Check:
     """The normalized eigenvalue error is at least TABLE1_EIG_CLOSE in every run (exact covariance)."""
     errs = [(r["eig_err_exact"], r) for r in runs]
     e, run = min(errs, key=lambda t: t[0])
-    bad = e < tol.TABLE1_EIG_CLOSE
-    return Check(f"normalized eigenvalue error >= {tol.TABLE1_EIG_CLOSE:g} in every run (the density is not recovered)",
+    bad = e < th.TABLE1_EIG_CLOSE
+    return Check(f"normalized eigenvalue error >= {th.TABLE1_EIG_CLOSE:g} in every run (the density is not recovered)",
                  Status.FAILED if bad else Status.NUMERIC,
                  "||λ̂ - λ||/||λ|| with λ̂ the eigenvalues of ÃÃᵀ + ε̃²I, λ those of AAᵀ", _scope(runs), e,
                  f"{_label(run)}: error {e:.3g}" if bad else None,
@@ -134,9 +135,9 @@ def build(config_list=None, progress: bool = True, **table_options):
     runs_by_mode = {c.mode: run_table(c, progress=progress, **table_options) for c in (config_list or configs())}
     runs = [r for rs in runs_by_mode.values() for r in rs]
     caption, corrected = zeros_check(runs), zeros_check(runs, "nonzero_cols")
-    evidence = [Evidence("statement", rows_check(runs)), Evidence("statement", caption),
-                Evidence("correction", corrected), Evidence("statement", density_check(runs)),
-                Evidence("support", gap_check(runs)), Evidence("support", sampling_check(runs))]
+    evidence = [Evidence(Role.STATEMENT, rows_check(runs)), Evidence(Role.STATEMENT, caption),
+                Evidence(Role.CORRECTION, corrected), Evidence(Role.STATEMENT, density_check(runs)),
+                Evidence(Role.SUPPORT, gap_check(runs)), Evidence(Role.SUPPORT, sampling_check(runs))]
     errata = []
     if caption.status is Status.FAILED:
         errata.append(Erratum(
@@ -153,8 +154,9 @@ def build(config_list=None, progress: bool = True, **table_options):
     summary = (f"Reproduced Table 1 in {len(runs_by_mode)} mode(s), {len(runs)} runs. The paper's eigenvalue example "
                f"(r* = 6) has normalized error {example:.3f} by its printed eigenvalues.")
     notes = (table1_markdown(runs_by_mode),)
-    return evidence, summary, errata, figures, notes
+    return ProofReport(evidence, summary, errata, figures, notes)
 
 
-def check():
-    return run_check(STATEMENT, build)
+@PAPER.proof("table1")
+def check() -> ProofReport:
+    return build()

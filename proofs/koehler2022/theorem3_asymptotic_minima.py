@@ -34,17 +34,17 @@ import sympy as sp
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from proofs import statement
+from proofs.koehler2022 import PAPER
 from verify import Check, Derivation, Domain, Erratum, Evidence, Status
 from verify import tolerances as tol
-from verify.claims import run_check
+from verify.claims import ProofReport, Role
 from verify.numeric import loss_L, loss_L1, optimal_D
 from verify.properties import Outcome, property_check, relative_excess
 from verify.strategies import LinearPoint, data_matrices, describe_array, matrices
 from verify.derivation import check_finite_limit
 from verify.symbolic import EPS, linear_vae
 
-STATEMENT = statement("theorem3")
+STATEMENT = PAPER.statement("theorem3")
 #: (d, r, r*, m): m nonzero columns spanning col(A) ⊇ ..., k = r - m zero columns; every d, r <= 3, m <= 2
 SHAPES = [(d, r, rs, m) for d in (2, 3) for m in (1, 2) if m < d for r in range(m, 4) for rs in range(1, m + 1)]
 EPS_PAIR = (1e-3, 1e-6)  # where the slope of L in log ε is measured
@@ -310,32 +310,30 @@ def bounded_below_property() -> Check:
         scope="d <= 6, d <= r <= d + 4, δ in [0.05, 1], ε in [1e-6, 1], any B̃ and D̃")
 
 
-def check():
-    def build():
-        evidence, errata, summaries = [], [], []
-        for shape in SHAPES:
-            der, F = symbolic_derivation(*shape)
-            evidence.append(Evidence("statement", der, scope="sufficiency: L1 = (d - r + k) log ε + F(ε)"))
-            evidence.append(Evidence("statement", check_finite_limit(F, EPS, der.title)))
-        evidence.append(Evidence("statement", sufficiency_property()))
-        evidence.append(Evidence("statement", necessity_property()))
-        evidence.append(Evidence("statement", bounded_below_property(), scope="necessity of > r - d small columns"))
-        printed = first_inequality_property(eps_max=3.0)
-        corrected = first_inequality_property(eps_max=1.0)
-        evidence += [Evidence("proof", printed), Evidence("proof", corrected)]
-        if printed.status is Status.FAILED:
-            errata.append(Erratum(
-                "proof of Theorem 3, necessity, first inequality of the last display",
-                "(d - r) log ε + ½Σ_i(1 + log(||Ã_i||² + ε²)) >= ½Σ_{i: ||Ã_i|| >= δ}(1 + log(||Ã_i||² + ε²)), no condition on ε",
-                printed.witness, "holds for ε <= 1 (true eventually along ε -> 0, which is how the proof uses it)",
-                corrected.status))
-        summaries.append(
-            f"Sufficiency proved symbolically (L1 = (d - r + k) log ε + F(ε), F continuous at 0) for {len(SHAPES)} shapes "
-            "d, r <= 3 with generic M, C, Z, and checked numerically on Hypothesis's sufficient pairs up to d = r = 8 "
-            "(rate d - r + k, D̃_ii -> 0). Necessity: conclusions 1-3 held at the end of every Hypothesis sequence "
-            "with L -> -inf, and the proof's floor on L held whenever at most r - d columns are small (ε <= 1). "
-            "The necessity part is numerical evidence on these instances, not a proof."
-        )
-        return evidence, " ".join(summaries), errata
-
-    return run_check(STATEMENT, build)
+@PAPER.proof("theorem3")
+def check() -> ProofReport:
+    evidence, errata, summaries = [], [], []
+    for shape in SHAPES:
+        der, F = symbolic_derivation(*shape)
+        evidence.append(Evidence(Role.STATEMENT, der, scope="sufficiency: L1 = (d - r + k) log ε + F(ε)"))
+        evidence.append(Evidence(Role.STATEMENT, check_finite_limit(F, EPS, der.title)))
+    evidence.append(Evidence(Role.STATEMENT, sufficiency_property()))
+    evidence.append(Evidence(Role.STATEMENT, necessity_property()))
+    evidence.append(Evidence(Role.STATEMENT, bounded_below_property(), scope="necessity of > r - d small columns"))
+    printed = first_inequality_property(eps_max=3.0)
+    corrected = first_inequality_property(eps_max=1.0)
+    evidence += [Evidence(Role.PROOF, printed), Evidence(Role.PROOF, corrected)]
+    if printed.status is Status.FAILED:
+        errata.append(Erratum(
+            "proof of Theorem 3, necessity, first inequality of the last display",
+            "(d - r) log ε + ½Σ_i(1 + log(||Ã_i||² + ε²)) >= ½Σ_{i: ||Ã_i|| >= δ}(1 + log(||Ã_i||² + ε²)), no condition on ε",
+            printed.witness, "holds for ε <= 1 (true eventually along ε -> 0, which is how the proof uses it)",
+            corrected.status))
+    summaries.append(
+        f"Sufficiency proved symbolically (L1 = (d - r + k) log ε + F(ε), F continuous at 0) for {len(SHAPES)} shapes "
+        "d, r <= 3 with generic M, C, Z, and checked numerically on Hypothesis's sufficient pairs up to d = r = 8 "
+        "(rate d - r + k, D̃_ii -> 0). Necessity: conclusions 1-3 held at the end of every Hypothesis sequence "
+        "with L -> -inf, and the proof's floor on L held whenever at most r - d columns are small (ε <= 1). "
+        "The necessity part is numerical evidence on these instances, not a proof."
+    )
+    return ProofReport(evidence, " ".join(summaries), errata)

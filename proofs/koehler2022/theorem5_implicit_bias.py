@@ -22,17 +22,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from proofs import statement
+from proofs.koehler2022 import PAPER
 from verify import Check, Erratum, Evidence, Figure, Status
 from verify import tolerances as tol
-from verify.claims import run_check
+from verify.claims import ProofReport, Role
 from verify.figures import flow_figure
 from verify.numeric import (PROPERTY_FLOW, check_decay, descent_tracks_flow, flow_cases, largest_rate, minmax_gap,
                             property_flow, random_instance, random_orthogonal, tail_singular_mass)
 from verify.properties import Outcome, property_check
 from verify.strategies import flow_starts
 
-STATEMENT = statement("theorem5")
+STATEMENT = PAPER.statement("theorem5")
 
 
 def printed_middle(A, res) -> np.ndarray:
@@ -181,46 +181,44 @@ def descent_check(seed: int = 3) -> Check:
                  f"d=5, r=4, r*=2, seed {seed}, both parameterizations", None, witness, " | ".join(rows))
 
 
-def check():
-    def build():
-        cases = flow_cases()
-        printed = printed_property()
-        undefined = undefined_check()
-        evidence = [Evidence("statement", printed), Evidence("statement", undefined)]
-        failures = [c.witness for c in (printed, undefined) if c.status is Status.FAILED]
-        evidence.append(Evidence("correction", corrected_property(1.0)))
-        evidence.append(Evidence("correction", trajectory_checks(cases, "eps", 1.0)))
-        evidence.append(Evidence("correction", minmax_random_matrices()))
-        evidence.append(Evidence("support", trajectory_checks(cases, "eps", 2.0),
-                                 scope="rate 2/K: what the proof of Lemma 6 gives before it drops a factor 2"))
-        evidence.append(Evidence("support", trajectory_checks(cases, "log_eps", 1.0),
-                                 scope="the log-ε gradient flow (not the flow (1) of the theorem)"))
-        evidence.append(Evidence("support", descent_check(), scope="the flow is the small-step limit of GD"))
-        shown = next(c for c in cases if c.rotated and c.d > 5)
-        figures = [Figure("flow", f"Theorem 5 on {shown.label}: flow (1) (top) and the log-ε gradient flow "
-                          "(bottom); the dotted line is the bound of (7) with K the run's maximum.",
-                          flow_figure({"flow (1)": shown.runs["eps"], "log-ε flow": shown.runs["log_eps"]},
-                                      f"Theorem 5: {shown.label}"))]
-        errata = []
-        if failures:
-            corr = [e.status for e in evidence if e.role == "correction"]
-            errata.append(Erratum(
-                where="Theorem 5 (and Theorem 2), statement",
-                printed="W = span of the rows of A; ||P_W⊥ Ãᵀ(t)||_F²; 'A: d x r'",
-                witness=failures[0],
-                correction="W = span of the columns of A (A is d x r*); ||P_W⊥ Ã(t)||_F²",
-                correction_status=Status.NUMERIC if all(s.holds for s in corr) else Status.FAILED,
-            ))
-        rates = [largest_rate(c.runs["eps"].t, c.runs["eps"].mass_outside, c.runs["eps"].K) for c in cases]
-        reached = [f"{c.runs['eps'].t_reached:.3g}" for c in cases]
-        summary = (
-            "As printed, (7) is not well-formed (row span vs column span; Ãᵀ for Ã). Corrected (W = column span "
-            f"of A, ||P_W⊥ Ã||²), both inequalities held at every saved time of flow (1) on {len(cases)} random "
-            f"rank-deficient instances (times reached: {', '.join(reached)}; each run says why it stopped). "
-            f"The paper's rate 1/K is not tight: the largest rates observed were c = {min(rates):.2f}..{max(rates):.2f} "
-            "(in units of 1/K), and rate 2/K, which the proof of Lemma 6 gives before dropping a factor 2, held too. "
-            "Numerical evidence on these instances only, not a proof."
-        )
-        return evidence, summary, errata, figures
-
-    return run_check(STATEMENT, build)
+@PAPER.proof("theorem5")
+def check() -> ProofReport:
+    cases = flow_cases()
+    printed = printed_property()
+    undefined = undefined_check()
+    evidence = [Evidence(Role.STATEMENT, printed), Evidence(Role.STATEMENT, undefined)]
+    failures = [c.witness for c in (printed, undefined) if c.status is Status.FAILED]
+    evidence.append(Evidence(Role.CORRECTION, corrected_property(1.0)))
+    evidence.append(Evidence(Role.CORRECTION, trajectory_checks(cases, "eps", 1.0)))
+    evidence.append(Evidence(Role.CORRECTION, minmax_random_matrices()))
+    evidence.append(Evidence(Role.SUPPORT, trajectory_checks(cases, "eps", 2.0),
+                             scope="rate 2/K: what the proof of Lemma 6 gives before it drops a factor 2"))
+    evidence.append(Evidence(Role.SUPPORT, trajectory_checks(cases, "log_eps", 1.0),
+                             scope="the log-ε gradient flow (not the flow (1) of the theorem)"))
+    evidence.append(Evidence(Role.SUPPORT, descent_check(), scope="the flow is the small-step limit of GD"))
+    shown = next(c for c in cases if c.rotated and c.d > 5)
+    figures = [Figure("flow", f"Theorem 5 on {shown.label}: flow (1) (top) and the log-ε gradient flow "
+                      "(bottom); the dotted line is the bound of (7) with K the run's maximum.",
+                      flow_figure({"flow (1)": shown.runs["eps"], "log-ε flow": shown.runs["log_eps"]},
+                                  f"Theorem 5: {shown.label}"))]
+    errata = []
+    if failures:
+        corr = [e.status for e in evidence if e.role == "correction"]
+        errata.append(Erratum(
+            where="Theorem 5 (and Theorem 2), statement",
+            printed="W = span of the rows of A; ||P_W⊥ Ãᵀ(t)||_F²; 'A: d x r'",
+            witness=failures[0],
+            correction="W = span of the columns of A (A is d x r*); ||P_W⊥ Ã(t)||_F²",
+            correction_status=Status.NUMERIC if all(s.holds for s in corr) else Status.FAILED,
+        ))
+    rates = [largest_rate(c.runs["eps"].t, c.runs["eps"].mass_outside, c.runs["eps"].K) for c in cases]
+    reached = [f"{c.runs['eps'].t_reached:.3g}" for c in cases]
+    summary = (
+        "As printed, (7) is not well-formed (row span vs column span; Ãᵀ for Ã). Corrected (W = column span "
+        f"of A, ||P_W⊥ Ã||²), both inequalities held at every saved time of flow (1) on {len(cases)} random "
+        f"rank-deficient instances (times reached: {', '.join(reached)}; each run says why it stopped). "
+        f"The paper's rate 1/K is not tight: the largest rates observed were c = {min(rates):.2f}..{max(rates):.2f} "
+        "(in units of 1/K), and rate 2/K, which the proof of Lemma 6 gives before dropping a factor 2, held too. "
+        "Numerical evidence on these instances only, not a proof."
+    )
+    return ProofReport(evidence, summary, errata, figures)

@@ -28,18 +28,18 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from proofs import statement
-from proofs.lemma7_vae_loss import loss_3, symbols
-from proofs.theorem3_asymptotic_minima import minus_infinity_sequences
+from proofs.koehler2022 import PAPER
+from proofs.koehler2022.lemma7_vae_loss import loss_3, symbols
+from proofs.koehler2022.theorem3_asymptotic_minima import minus_infinity_sequences
 from verify import Check, Derivation, Domain, Erratum, Evidence, Relation, Status
 from verify import tolerances as tol
-from verify.claims import run_check
+from verify.claims import ProofReport, Role
 from verify.numeric import flow_cases, loss_L, optimal_D, reconstruction_error
 from verify.properties import Outcome, property_check, relative_excess
 from verify.strategies import linear_points
 from verify.symbolic import EPS, expect
 
-STATEMENT = statement("lemma1")
+STATEMENT = PAPER.statement("lemma1")
 SHAPES = [(d, r) for d in (1, 2, 3) for r in (1, 2)]
 MAX_DIM = 12
 
@@ -156,33 +156,31 @@ def bounded_above_check() -> Check:
                  if grows else None)
 
 
-def check():
-    def build():
-        evidence = [Evidence("statement", derivation(d, r), scope=f"d={d}, r={r}") for d, r in SHAPES]
-        evidence.append(Evidence("statement", bound_property()))
-        evidence.append(Evidence("support", sequence_property(), scope="claims 1-2 on sequences with L -> -inf"))
-        evidence.append(Evidence("support", flow_check(), scope="the trajectories of the gradient flow (1)"))
-        printed = bound_property(printed_bound, "c/ε² (the proof's bound, c = R)")
-        evidence.append(Evidence("proof", printed, scope="the proof's bound c/ε² + d log ε + r/2, as printed"))
-        above = bounded_above_check()
-        evidence.append(Evidence("proof", above))
-        errata = []
-        if printed.status is Status.FAILED:
-            errata.append(Erratum("proof of Lemma 1 (Appendix B.1), 'lower bounded by c/ε² + d log(ε) + r/2'",
-                                  "c/ε² + d log ε + r/2", printed.witness,
-                                  "c/(2ε²) + d log ε + r/2 (still -> +inf as ε -> 0, so the proof goes through)",
-                                  next(e.status for e in evidence if e.role == "statement" and isinstance(e.item, Check))))
-        if above.status is Status.FAILED:
-            errata.append(Erratum("proof of Lemma 1 (Appendix B.1)", "'Since these terms are both bounded above'",
-                                  above.witness, "bounded below (by 0 and by r/2): what the argument uses",
-                                  next(e.status for e in evidence if e.role == "statement")))
-        summary = (
-            "Both claims follow from L >= R/(2ε²) + d log ε + r/2, which gives ε <= exp((L - r/2)/d) and "
-            "R <= 2ε²(L - d log ε - r/2). The bound was checked for an arbitrary decoder f (SymPy + mpmath with "
-            "random affine f; the step x - log x >= 1 only numerically) at d <= 3, r <= 2, on Hypothesis's linear "
-            f"instances up to d = r = {MAX_DIM}, along sequences with L -> -inf and along the flow (1). "
-            "The proof's constant c/ε² should be c/(2ε²). Numerical evidence, not a proof for every f."
-        )
-        return evidence, summary, errata
-
-    return run_check(STATEMENT, build)
+@PAPER.proof("lemma1")
+def check() -> ProofReport:
+    evidence = [Evidence(Role.STATEMENT, derivation(d, r), scope=f"d={d}, r={r}") for d, r in SHAPES]
+    evidence.append(Evidence(Role.STATEMENT, bound_property()))
+    evidence.append(Evidence(Role.SUPPORT, sequence_property(), scope="claims 1-2 on sequences with L -> -inf"))
+    evidence.append(Evidence(Role.SUPPORT, flow_check(), scope="the trajectories of the gradient flow (1)"))
+    printed = bound_property(printed_bound, "c/ε² (the proof's bound, c = R)")
+    evidence.append(Evidence(Role.PROOF, printed, scope="the proof's bound c/ε² + d log ε + r/2, as printed"))
+    above = bounded_above_check()
+    evidence.append(Evidence(Role.PROOF, above))
+    errata = []
+    if printed.status is Status.FAILED:
+        errata.append(Erratum("proof of Lemma 1 (Appendix B.1), 'lower bounded by c/ε² + d log(ε) + r/2'",
+                              "c/ε² + d log ε + r/2", printed.witness,
+                              "c/(2ε²) + d log ε + r/2 (still -> +inf as ε -> 0, so the proof goes through)",
+                              next(e.status for e in evidence if e.role == "statement" and isinstance(e.item, Check))))
+    if above.status is Status.FAILED:
+        errata.append(Erratum("proof of Lemma 1 (Appendix B.1)", "'Since these terms are both bounded above'",
+                              above.witness, "bounded below (by 0 and by r/2): what the argument uses",
+                              next(e.status for e in evidence if e.role == "statement")))
+    summary = (
+        "Both claims follow from L >= R/(2ε²) + d log ε + r/2, which gives ε <= exp((L - r/2)/d) and "
+        "R <= 2ε²(L - d log ε - r/2). The bound was checked for an arbitrary decoder f (SymPy + mpmath with "
+        "random affine f; the step x - log x >= 1 only numerically) at d <= 3, r <= 2, on Hypothesis's linear "
+        f"instances up to d = r = {MAX_DIM}, along sequences with L -> -inf and along the flow (1). "
+        "The proof's constant c/ε² should be c/(2ε²). Numerical evidence, not a proof for every f."
+    )
+    return ProofReport(evidence, summary, errata)

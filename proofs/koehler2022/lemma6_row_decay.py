@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from proofs import statement
+from proofs.koehler2022 import PAPER
 from verify import Check, Evidence, Status
 from verify import tolerances as tol
-from verify.claims import run_check
+from verify.claims import ProofReport, Role
 from verify.numeric import (PROPERTY_FLOW, check_decay, flow_cases, largest_rate, objective, property_flow,
                             zero_rows)
 from verify.properties import Outcome, property_check
 from verify.strategies import flow_starts
 
-STATEMENT = statement("lemma6")
+STATEMENT = PAPER.statement("lemma6")
 
 
 def row_decays(res, A, rate: float) -> list:
@@ -103,21 +103,19 @@ def proof_display_check(cases) -> Check:
                  float(worst), witness)
 
 
-def check():
-    def build():
-        cases = [c for c in flow_cases() if not c.rotated]
-        evidence = [
-            Evidence("statement", decay_check(cases, 1.0)),
-            Evidence("statement", decay_property(1.0)),
-            Evidence("proof", proof_display_check(cases)),
-            Evidence("support", decay_check(cases, 2.0), scope="rate 2/K: the proof before it drops a factor 2"),
-        ]
-        summary = (
-            f"Along flow (1) on {len(cases)} random instances with zero rows and on Hypothesis's instances, every zero row of A gave a row of Ã "
-            "that obeyed the printed bound at every saved time, and the proof's differential inequalities held at "
-            "every saved state. The constant is not tight: rate 2/K also held (the proof loses a factor 2). "
-            "Numerical evidence on these trajectories, over the time each reached, not a proof."
-        )
-        return evidence, summary
-
-    return run_check(STATEMENT, build)
+@PAPER.proof("lemma6")
+def check() -> ProofReport:
+    cases = [c for c in flow_cases() if not c.rotated]
+    evidence = [
+        Evidence(Role.STATEMENT, decay_check(cases, 1.0)),
+        Evidence(Role.STATEMENT, decay_property(1.0)),
+        Evidence(Role.PROOF, proof_display_check(cases)),
+        Evidence(Role.SUPPORT, decay_check(cases, 2.0), scope="rate 2/K: the proof before it drops a factor 2"),
+    ]
+    summary = (
+        f"Along flow (1) on {len(cases)} random instances with zero rows and on Hypothesis's instances, every zero row of A gave a row of Ã "
+        "that obeyed the printed bound at every saved time, and the proof's differential inequalities held at "
+        "every saved state. The constant is not tight: rate 2/K also held (the proof loses a factor 2). "
+        "Numerical evidence on these trajectories, over the time each reached, not a proof."
+    )
+    return ProofReport(evidence, summary)

@@ -23,14 +23,14 @@ import itertools
 import numpy as np
 import sympy as sp
 
-from proofs import statement
+from proofs.koehler2022 import PAPER
 from verify import Check, Derivation, Domain, Evidence, Status
 from verify import tolerances as tol
-from verify.claims import run_check
+from verify.claims import ProofReport, Role
 from verify.numeric import loss_L, monte_carlo_loss
 from verify.symbolic import expect, frobenius_sq, linear_vae
 
-STATEMENT = statement("lemma8")
+STATEMENT = PAPER.statement("lemma8")
 
 #: The shapes checked exactly (the issue's scope).
 SHAPES = [(d, r, rs) for d, r, rs in itertools.product(range(1, 4), range(1, 4), range(1, 3))]
@@ -102,17 +102,15 @@ def monte_carlo_check(seed: int = 8) -> Check:
     )
 
 
-def check():
-    def build():
-        evidence = []
-        for d, r, rs in SHAPES:
-            evidence.append(Evidence("statement", derive(d, r, rs), scope=f"d={d}, r={r}, r*={rs}"))
-        evidence.append(Evidence("support", monte_carlo_check(), scope="larger shapes, statistical"))
-        summary = (
-            f"(9)-(10) = (8) = (4) as an exact symbolic identity, following the paper's steps, for all "
-            f"{len(SHAPES)} shapes d<=3, r<=3, r*<=2; Monte Carlo agrees at (d,r,r*) in {MC_SHAPES}. "
-            "Not a proof for all dimensions."
-        )
-        return evidence, summary
-
-    return run_check(STATEMENT, build)
+@PAPER.proof("lemma8")
+def check() -> ProofReport:
+    evidence = []
+    for d, r, rs in SHAPES:
+        evidence.append(Evidence(Role.STATEMENT, derive(d, r, rs), scope=f"d={d}, r={r}, r*={rs}"))
+    evidence.append(Evidence(Role.SUPPORT, monte_carlo_check(), scope="larger shapes, statistical"))
+    summary = (
+        f"(9)-(10) = (8) = (4) as an exact symbolic identity, following the paper's steps, for all "
+        f"{len(SHAPES)} shapes d<=3, r<=3, r*<=2; Monte Carlo agrees at (d,r,r*) in {MC_SHAPES}. "
+        "Not a proof for all dimensions."
+    )
+    return ProofReport(evidence, summary)

@@ -34,16 +34,16 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from proofs import statement
+from proofs.koehler2022 import PAPER
 from verify import Check, Derivation, Domain, Erratum, Evidence, Status
 from verify import tolerances as tol
-from verify.claims import run_check
+from verify.claims import ProofReport, Role
 from verify.derivation import check_finite_limit
 from verify.numeric import monte_carlo_loss_3
 from verify.properties import Outcome, property_check
 from verify.symbolic import EPS, expect
 
-STATEMENT = statement("theorem4")
+STATEMENT = PAPER.statement("theorem4")
 
 #: the nonlinearities checked; the first three are smooth, the logistic one is Section 6's sigmoid
 NONLINEARITIES = {
@@ -264,40 +264,38 @@ def symbolic_displays(r_star: int, s: int, r: int, d: int) -> tuple:
     return [first, stationary, second, third], G
 
 
-def check():
-    def build():
-        printed_fit = fit_property()
-        printed_rec = reconstruction_property()
-        printed_loss = loss_property()
-        evidence = [Evidence("statement", printed_fit, scope="the printed hypotheses: s >= 1, d > r* + s, r > r* + 1"),
-                    Evidence("statement", printed_rec, scope="as printed, 'an arbitrary nonlinearity σ' (and r >= r* + s)"),
-                    Evidence("statement", printed_loss, scope="as printed, 'an arbitrary nonlinearity σ' (and r >= r* + s)")]
-        evidence += [Evidence("correction", reconstruction_property(CENTRED), scope="σ(0) = 0 and r >= r* + s"),
-                     Evidence("correction", loss_property(CENTRED), scope="σ(0) = 0 and r >= r* + s")]
-        for shape in SHAPES:
-            ders, G = symbolic_displays(*shape)
-            evidence += [Evidence("correction", der, scope="the proof's displays, σ(0) = 0") for der in ders]
-            evidence.append(Evidence("correction", check_finite_limit(G, EPS, ders[-1].title)))
-        corrected = [e.status for e in evidence if e.role == "correction"]
-        corr_status = Status.NUMERIC if all(c.holds for c in corrected) else Status.FAILED
-        errata = []
-        if printed_fit.status is Status.FAILED:
-            errata.append(Erratum("Theorem 4, hypotheses", "s >= 1 arbitrary, r > r* + 1", printed_fit.witness,
-                                  "also r >= r* + s, so that (6) is defined", corr_status))
-        failed = [chk for chk in (printed_rec, printed_loss) if chk.status is Status.FAILED]
-        if failed:
-            errata.append(Erratum("Theorem 4 and construction (6): 'an arbitrary nonlinearity σ'",
-                                  "'an arbitrary nonlinearity σ' (Section 6 uses the logistic sigmoid)",
-                                  " | ".join(f"{chk.name}: {chk.witness}" for chk in failed),
-                                  "σ(0) = 0 (tanh, ReLU, the centred logistic σ - ½); with Ã2 = 0 the decoder adds "
-                                  "σ(0) to every output coordinate", corr_status))
-        summary = (
-            "As printed, Theorem 4 fails for the logistic sigmoid of Section 6 (σ(0) = ½: (6) does not reconstruct and "
-            "L -> +inf) and (6) is undefined when r < r* + s. With σ(0) = 0 and r >= r* + s, the construction "
-            "reconstructs exactly, L falls at rate d - r* - s in log ε (Monte Carlo, against the corrected closed "
-            "form), exactly r* + s coordinates of D̃ vanish, and the generator's output has rank r* + s. The proof's "
-            f"displays were checked symbolically at (r*, s, r, d) in {SHAPES}; two of them needed corrections."
-        )
-        return evidence, summary, errata
-
-    return run_check(STATEMENT, build)
+@PAPER.proof("theorem4")
+def check() -> ProofReport:
+    printed_fit = fit_property()
+    printed_rec = reconstruction_property()
+    printed_loss = loss_property()
+    evidence = [Evidence(Role.STATEMENT, printed_fit, scope="the printed hypotheses: s >= 1, d > r* + s, r > r* + 1"),
+                Evidence(Role.STATEMENT, printed_rec, scope="as printed, 'an arbitrary nonlinearity σ' (and r >= r* + s)"),
+                Evidence(Role.STATEMENT, printed_loss, scope="as printed, 'an arbitrary nonlinearity σ' (and r >= r* + s)")]
+    evidence += [Evidence(Role.CORRECTION, reconstruction_property(CENTRED), scope="σ(0) = 0 and r >= r* + s"),
+                 Evidence(Role.CORRECTION, loss_property(CENTRED), scope="σ(0) = 0 and r >= r* + s")]
+    for shape in SHAPES:
+        ders, G = symbolic_displays(*shape)
+        evidence += [Evidence(Role.CORRECTION, der, scope="the proof's displays, σ(0) = 0") for der in ders]
+        evidence.append(Evidence(Role.CORRECTION, check_finite_limit(G, EPS, ders[-1].title)))
+    corrected = [e.status for e in evidence if e.role == "correction"]
+    corr_status = Status.NUMERIC if all(c.holds for c in corrected) else Status.FAILED
+    errata = []
+    if printed_fit.status is Status.FAILED:
+        errata.append(Erratum("Theorem 4, hypotheses", "s >= 1 arbitrary, r > r* + 1", printed_fit.witness,
+                              "also r >= r* + s, so that (6) is defined", corr_status))
+    failed = [chk for chk in (printed_rec, printed_loss) if chk.status is Status.FAILED]
+    if failed:
+        errata.append(Erratum("Theorem 4 and construction (6): 'an arbitrary nonlinearity σ'",
+                              "'an arbitrary nonlinearity σ' (Section 6 uses the logistic sigmoid)",
+                              " | ".join(f"{chk.name}: {chk.witness}" for chk in failed),
+                              "σ(0) = 0 (tanh, ReLU, the centred logistic σ - ½); with Ã2 = 0 the decoder adds "
+                              "σ(0) to every output coordinate", corr_status))
+    summary = (
+        "As printed, Theorem 4 fails for the logistic sigmoid of Section 6 (σ(0) = ½: (6) does not reconstruct and "
+        "L -> +inf) and (6) is undefined when r < r* + s. With σ(0) = 0 and r >= r* + s, the construction "
+        "reconstructs exactly, L falls at rate d - r* - s in log ε (Monte Carlo, against the corrected closed "
+        "form), exactly r* + s coordinates of D̃ vanish, and the generator's output has rank r* + s. The proof's "
+        f"displays were checked symbolically at (r*, s, r, d) in {SHAPES}; two of them needed corrections."
+    )
+    return ProofReport(evidence, summary, errata)

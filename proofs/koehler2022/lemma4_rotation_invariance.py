@@ -22,16 +22,16 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from proofs import statement
+from proofs.koehler2022 import PAPER
 from verify import Check, Derivation, Domain, Erratum, Evidence, Status
 from verify import tolerances as tol
-from verify.claims import run_check
+from verify.claims import ProofReport, Role
 from verify.numeric import objective, property_flow, random_orthogonal
 from verify.properties import Outcome, property_check
 from verify.strategies import describe_array, flow_starts
 from verify.symbolic import linear_vae
 
-STATEMENT = statement("lemma4")
+STATEMENT = PAPER.statement("lemma4")
 S = sp.Symbol("s", real=True)
 #: latent sizes of the symbolic check (r = 3 also proves, in ~15 s more: see the tests' thorough profile)
 SYMBOLIC_R = (1, 2)
@@ -133,30 +133,28 @@ def invariance_property() -> Check:
         describe=lambda e: f"{e[0]}, {e[1]!r}, U={describe_array(e[2])}")
 
 
-def check():
-    def build():
-        evidence = []
-        for loss in ("L1", "L"):
-            for r in SYMBOLIC_R:
-                evidence += [Evidence("statement", d, scope=f"{loss}, d=2, r={r}, r*=1, U(s)")
-                             for d in symbolic_derivations(r, loss)]
-        evidence.append(Evidence("support", invariance_property()))
-        notation = Erratum(
-            where="Lemma 4, third identity (Section 5)",
-            printed="∇_{UB̃} L_UA(UÃ, B̃Uᵀ, D̃, ε̃)",
-            witness="at d=2, r=1: U is 2x2 and B̃ is 1x2, so UB̃ is undefined; the argument at which the "
-                    "gradient is taken is B̃Uᵀ",
-            correction="∇_{B̃Uᵀ} L_UA(UÃ, B̃Uᵀ, D̃, ε̃) (as Appendix C writes it); checked above",
-            correction_status=Status.PROVED if all(e.status is Status.PROVED for e in evidence
-                                                    if e.role == "statement") else Status.NUMERIC,
-        )
-        summary = (
-            "The loss identity and both gradient identities, for L and L1, are exact symbolic identities at d=2, "
-            "r<=2, r*=1 for every rotation U(s) of R² but the half-turn (confirmed in mpmath), and hold numerically "
-            "for Haar-random U on Hypothesis's instances up to d = r = 5, together with a gradient-descent step and whole flow trajectories "
-            "(L1, and L with D trained). The subscript 'UB̃' in the printed third identity is a notational slip "
-            "(the gradient is in the second argument, at B̃Uᵀ)."
-        )
-        return evidence, summary, [notation]
-
-    return run_check(STATEMENT, build)
+@PAPER.proof("lemma4")
+def check() -> ProofReport:
+    evidence = []
+    for loss in ("L1", "L"):
+        for r in SYMBOLIC_R:
+            evidence += [Evidence(Role.STATEMENT, d, scope=f"{loss}, d=2, r={r}, r*=1, U(s)")
+                         for d in symbolic_derivations(r, loss)]
+    evidence.append(Evidence(Role.SUPPORT, invariance_property()))
+    notation = Erratum(
+        where="Lemma 4, third identity (Section 5)",
+        printed="∇_{UB̃} L_UA(UÃ, B̃Uᵀ, D̃, ε̃)",
+        witness="at d=2, r=1: U is 2x2 and B̃ is 1x2, so UB̃ is undefined; the argument at which the "
+                "gradient is taken is B̃Uᵀ",
+        correction="∇_{B̃Uᵀ} L_UA(UÃ, B̃Uᵀ, D̃, ε̃) (as Appendix C writes it); checked above",
+        correction_status=Status.PROVED if all(e.status is Status.PROVED for e in evidence
+                                                if e.role == "statement") else Status.NUMERIC,
+    )
+    summary = (
+        "The loss identity and both gradient identities, for L and L1, are exact symbolic identities at d=2, "
+        "r<=2, r*=1 for every rotation U(s) of R² but the half-turn (confirmed in mpmath), and hold numerically "
+        "for Haar-random U on Hypothesis's instances up to d = r = 5, together with a gradient-descent step and whole flow trajectories "
+        "(L1, and L with D trained). The subscript 'UB̃' in the printed third identity is a notational slip "
+        "(the gradient is in the second argument, at B̃Uᵀ)."
+    )
+    return ProofReport(evidence, summary, [notation])

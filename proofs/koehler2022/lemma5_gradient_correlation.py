@@ -27,17 +27,17 @@ import itertools
 import numpy as np
 import sympy as sp
 
-from proofs import statement
+from proofs.koehler2022 import PAPER
 from verify import Derivation, Domain, Erratum, Evidence, Status
 from verify import tolerances as tol
-from verify.claims import Check, run_check
+from verify.claims import Check, ProofReport, Role
 from verify.derivation import check_relation, Relation
 from verify.numeric import objective, zero_rows
 from verify.properties import Outcome, property_check, relative_excess
 from verify.strategies import linear_points
 from verify.symbolic import linear_vae
 
-STATEMENT = statement("lemma5")
+STATEMENT = PAPER.statement("lemma5")
 #: the shapes of the symbolic check: every d <= 3, r <= 3, r* < d
 SHAPES = [(d, r, rs) for d, r in itertools.product((2, 3), (1, 2, 3)) for rs in range(1, d)]
 LOSSES = ("L", "L1")
@@ -163,29 +163,27 @@ def proof_display_check() -> tuple:
     return tuple(checks)
 
 
-def check():
-    def build():
-        evidence, errata = [], []
-        for loss in LOSSES:
-            ders = [derivation(d, r, rs, loss) for d, r, rs in SHAPES]
-            evidence += [Evidence("statement", der) for der in ders]
-        for loss in LOSSES:
-            evidence.append(Evidence("support", inequality_property(loss),
-                                     scope="the printed inequality at larger sizes"))
-            evidence.append(Evidence("support", identity_property(loss),
-                                     scope="the exact identity at larger sizes (independent NumPy gradient)"))
-        printed, corrected = proof_display_check()
-        evidence += [Evidence("proof", printed), Evidence("proof", corrected)]
-        if printed.status is Status.FAILED:
-            errata.append(Erratum("proof of Lemma 5, second display",
-                                  "∂/∂Ã_ij (1/2) Σ_i D̃_jj ||Ã_j||²/ε̃² = D̃_jj Ã_ij/ε̃²  (sum over i, the row index)",
-                                  printed.witness, "(1/2) Σ_j D̃_jj ||Ã_j||²/ε̃² (sum over the columns j)",
-                                  corrected.status))
-        summary = (
-            f"Both inequalities follow from exact identities whose remainder is ||(ÃB̃A)^(i)||²/ε² >= 0: proved "
-            f"(SymPy, with an mpmath witness) for every d <= 3, r <= 3, r* < d, and checked with the NumPy gradient "
-            f"on Hypothesis instances up to d = r = {MAX_DIM}. Not proved for general d, r."
-        )
-        return evidence, summary, errata
-
-    return run_check(STATEMENT, build)
+@PAPER.proof("lemma5")
+def check() -> ProofReport:
+    evidence, errata = [], []
+    for loss in LOSSES:
+        ders = [derivation(d, r, rs, loss) for d, r, rs in SHAPES]
+        evidence += [Evidence(Role.STATEMENT, der) for der in ders]
+    for loss in LOSSES:
+        evidence.append(Evidence(Role.SUPPORT, inequality_property(loss),
+                                 scope="the printed inequality at larger sizes"))
+        evidence.append(Evidence(Role.SUPPORT, identity_property(loss),
+                                 scope="the exact identity at larger sizes (independent NumPy gradient)"))
+    printed, corrected = proof_display_check()
+    evidence += [Evidence(Role.PROOF, printed), Evidence(Role.PROOF, corrected)]
+    if printed.status is Status.FAILED:
+        errata.append(Erratum("proof of Lemma 5, second display",
+                              "∂/∂Ã_ij (1/2) Σ_i D̃_jj ||Ã_j||²/ε̃² = D̃_jj Ã_ij/ε̃²  (sum over i, the row index)",
+                              printed.witness, "(1/2) Σ_j D̃_jj ||Ã_j||²/ε̃² (sum over the columns j)",
+                              corrected.status))
+    summary = (
+        f"Both inequalities follow from exact identities whose remainder is ||(ÃB̃A)^(i)||²/ε² >= 0: proved "
+        f"(SymPy, with an mpmath witness) for every d <= 3, r <= 3, r* < d, and checked with the NumPy gradient "
+        f"on Hypothesis instances up to d = r = {MAX_DIM}. Not proved for general d, r."
+    )
+    return ProofReport(evidence, summary, errata)

@@ -22,13 +22,13 @@ import itertools
 
 import sympy as sp
 
-from proofs import statement
+from proofs.koehler2022 import PAPER
 from verify import Derivation, Domain, Evidence, Relation
-from verify.claims import run_check
+from verify.claims import ProofReport, Role
 from verify.derivation import check_derivative
 from verify.symbolic import linear_vae
 
-STATEMENT = statement("lemma3")
+STATEMENT = PAPER.statement("lemma3")
 SHAPES = [(d, r, rs) for d, r, rs in itertools.product(range(1, 4), range(1, 4), range(1, 3))]
 
 
@@ -89,22 +89,20 @@ def l1_derivation(d: int, r: int, r_star: int) -> Derivation:
     return deriv
 
 
-def check():
-    def build():
-        evidence = []
-        for d, r, rs in SHAPES:
-            for col in {0, r - 1}:
-                derivs, fd = optimum_derivations(d, r, rs, col)
-                scope = f"d={d}, r={r}, r*={rs}, column {col + 1}"
-                evidence.extend(Evidence("statement", x, scope=scope) for x in derivs)
-                evidence.append(Evidence("support", fd, scope=scope))
-            evidence.append(Evidence("statement", l1_derivation(d, r, rs), scope=f"d={d}, r={r}, r*={rs}"))
-        summary = (
-            f"Optimal D_ii (stationary, the unique root, strictly convex and separable, hence the unique "
-            f"global minimiser over D > 0) and L1 = (5), following the proof's displays, as exact symbolic "
-            f"identities at all {len(SHAPES)} shapes d<=3, r<=3, r*<=2 (first and last column), each "
-            "confirmed at random points in mpmath; ∂L/∂D_ii also by mpmath.diff."
-        )
-        return evidence, summary
-
-    return run_check(STATEMENT, build)
+@PAPER.proof("lemma3")
+def check() -> ProofReport:
+    evidence = []
+    for d, r, rs in SHAPES:
+        for col in {0, r - 1}:
+            derivs, fd = optimum_derivations(d, r, rs, col)
+            scope = f"d={d}, r={r}, r*={rs}, column {col + 1}"
+            evidence.extend(Evidence(Role.STATEMENT, x, scope=scope) for x in derivs)
+            evidence.append(Evidence(Role.SUPPORT, fd, scope=scope))
+        evidence.append(Evidence(Role.STATEMENT, l1_derivation(d, r, rs), scope=f"d={d}, r={r}, r*={rs}"))
+    summary = (
+        f"Optimal D_ii (stationary, the unique root, strictly convex and separable, hence the unique "
+        f"global minimiser over D > 0) and L1 = (5), following the proof's displays, as exact symbolic "
+        f"identities at all {len(SHAPES)} shapes d<=3, r<=3, r*<=2 (first and last column), each "
+        "confirmed at random points in mpmath; ∂L/∂D_ii also by mpmath.diff."
+    )
+    return ProofReport(evidence, summary)

@@ -22,9 +22,11 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from . import tolerances as tol
-from ._errors import VerifyError
-from .numeric._training import LogVarianceVAE, TrainConfig, train
+from verify import VerifyError
+from verify import tolerances as tol
+
+from . import thresholds as th
+from verify.numeric._training import LogVarianceVAE, TrainConfig, train
 
 __all__ = ["SETTINGS", "SEEDS", "PAPER_TABLE1", "PAPER_EIGENVALUES", "READINGS", "EIG_SAMPLES", "Job", "data_matrix",
            "metrics", "eigenvalue_error", "run_job", "run_table", "summarize", "table1_markdown", "MODES_RUN",
@@ -64,10 +66,10 @@ READINGS = (
      "in ±1/sqrt(fan_in)); D̃ = I and ε̃ = 1 (log-variances 0)."),
     ("Seeds", "Seed s draws A, the initialisation and the minibatches from numpy's default_rng((s, r*, d)); the "
      "paper's 'different random seed' is read as a new A as well as a new initialisation."),
-    ("Zeros of the encoder variance", f"D̃_ii < {tol.TABLE1_ZERO_VARIANCE:g}, the threshold the paper states for "
+    ("Zeros of the encoder variance", f"D̃_ii < {th.TABLE1_ZERO_VARIANCE:g}, the threshold the paper states for "
      "its nonlinear experiments; none is stated for Table 1."),
-    ("Nonzero decoder rows", f"||Ã^(i)|| > {tol.TABLE1_ROW_NONZERO:g}; the paper gives no threshold. Each run "
-     f"checks that no row norm lies within a factor {tol.TABLE1_CLEARANCE:g} of it (the gap)."),
+    ("Nonzero decoder rows", f"||Ã^(i)|| > {th.TABLE1_ROW_NONZERO:g}; the paper gives no threshold. Each run "
+     f"checks that no row norm lies within a factor {th.TABLE1_CLEARANCE:g} of it (the gap)."),
     ("Eigenvalue error", "λ: all d eigenvalues of AAᵀ (the ground-truth covariance), λ̂: all d eigenvalues of the "
      "generator's covariance, both sorted; computed exactly from ÃÃᵀ + ε̃²I (the generator x = Ãz + ε̃ξ) and "
      f"from (1/n)X̂ᵀX̂ with n = {EIG_SAMPLES} samples, as printed. The paper's example lists r* = 6 eigenvalues; "
@@ -128,9 +130,9 @@ def metrics(A, At, D, eps: float, samples: int, rng: np.random.Generator) -> dic
     rows = np.linalg.norm(At, axis=1)
     cols = np.linalg.norm(At, axis=0)
     return {
-        "zeros": int(np.sum(D < tol.TABLE1_ZERO_VARIANCE)),
-        "nonzero_rows": int(np.sum(rows > tol.TABLE1_ROW_NONZERO)),
-        "nonzero_cols": int(np.sum(cols > tol.TABLE1_ROW_NONZERO)),
+        "zeros": int(np.sum(D < th.TABLE1_ZERO_VARIANCE)),
+        "nonzero_rows": int(np.sum(rows > th.TABLE1_ROW_NONZERO)),
+        "nonzero_cols": int(np.sum(cols > th.TABLE1_ROW_NONZERO)),
         "row_norms": rows.tolist(),
         "col_norms": cols.tolist(),
         "sigma_A": np.linalg.svd(A, compute_uv=False).tolist(),

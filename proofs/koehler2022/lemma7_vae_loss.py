@@ -21,12 +21,12 @@ import itertools
 
 import sympy as sp
 
-from proofs import statement
+from proofs.koehler2022 import PAPER
 from verify import Derivation, Domain, Evidence, Relation
-from verify.claims import run_check
+from verify.claims import ProofReport, Role
 from verify.symbolic import EPS, expect, gaussian_log_density
 
-STATEMENT = statement("lemma7")
+STATEMENT = PAPER.statement("lemma7")
 SHAPES = list(itertools.product(range(1, 4), range(1, 4)))
 
 
@@ -127,32 +127,30 @@ def shape_evidence(d: int, r: int) -> list:
     """All evidence at one shape: the statement, its constant, and the proof's displays."""
     scope = f"d={d}, r={r}"
     main = statement_derivation(d, r)
-    evidence = [Evidence("statement", main, scope=scope)]
+    evidence = [Evidence(Role.STATEMENT, main, scope=scope)]
     found = main.steps[-1].constant
     if found is not None:
         const = Derivation(f"the additive constant (d={d}, r={r})", sp.sympify(found),
                            "previous - new, as identified by the step above", Domain())
         const.step(sp.Rational(d, 2) * sp.log(2 * sp.pi) - sp.Rational(r, 2),
                    "= (d/2) log(2π) - r/2: the Gaussians' normalisers and E||z'||²/2 = r/2", source="inserted")
-        evidence.append(Evidence("statement", const, scope=scope))
-    evidence.extend(Evidence("proof", x, scope=scope) for x in densities(d, r))
-    evidence.append(Evidence("proof", proof_chain(d, r), scope=scope))
+        evidence.append(Evidence(Role.STATEMENT, const, scope=scope))
+    evidence.extend(Evidence(Role.PROOF, x, scope=scope) for x in densities(d, r))
+    evidence.append(Evidence(Role.PROOF, proof_chain(d, r), scope=scope))
     return evidence
 
 
-def check():
-    def build():
-        evidence = []
-        for d, r in SHAPES:
-            evidence.extend(shape_evidence(d, r))
-        constants = [f"{e.scope}: {e.item.steps[-1].constant}" for e in evidence
-                     if e.role == "statement" and e.item.title.startswith("-ELBO")]
-        summary = (
-            "-ELBO equals (3) plus a constant free of x, f, g, D and ε, for an arbitrary decoder f "
-            f"(symbolic) at every d<=3, r<=3, confirmed numerically with random affine f. The constant "
-            f"-ELBO - (3) was identified as (d/2) log(2π) - r/2 (checked per shape): {'; '.join(constants)}. "
-            "The proof's displays were each checked."
-        )
-        return evidence, summary
-
-    return run_check(STATEMENT, build)
+@PAPER.proof("lemma7")
+def check() -> ProofReport:
+    evidence = []
+    for d, r in SHAPES:
+        evidence.extend(shape_evidence(d, r))
+    constants = [f"{e.scope}: {e.item.steps[-1].constant}" for e in evidence
+                 if e.role == "statement" and e.item.title.startswith("-ELBO")]
+    summary = (
+        "-ELBO equals (3) plus a constant free of x, f, g, D and ε, for an arbitrary decoder f "
+        f"(symbolic) at every d<=3, r<=3, confirmed numerically with random affine f. The constant "
+        f"-ELBO - (3) was identified as (d/2) log(2π) - r/2 (checked per shape): {'; '.join(constants)}. "
+        "The proof's displays were each checked."
+    )
+    return ProofReport(evidence, summary)

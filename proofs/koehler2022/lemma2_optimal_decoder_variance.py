@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofs import statement
+from proofs.koehler2022 import PAPER
 from verify import Derivation, Domain, Erratum, Evidence, Relation, Status
-from verify.claims import run_check
+from verify.claims import ProofReport, Role
 from verify.derivation import check_derivative
 from verify.symbolic import linear_vae
 
-STATEMENT = statement("lemma2")
+STATEMENT = PAPER.statement("lemma2")
 
 EPS = sp.Symbol("eps", positive=True)
 DIM = sp.Symbol("d", positive=True, integer=True)
@@ -78,35 +78,33 @@ def linear_instance() -> Derivation:
     return deriv
 
 
-def check():
-    def build():
-        printed, printed_fd = derivations(sp.Symbol("R", nonnegative=True))
-        corrected, corrected_fd = derivations(sp.Symbol("R", positive=True))
-        evidence = [Evidence("statement", d, scope="R >= 0 (as printed)") for d in printed]
-        evidence.append(Evidence("support", printed_fd, scope="random points"))
-        evidence.append(Evidence("support", linear_instance(), scope="linear VAE, d=2, r=2, r*=1"))
-        evidence += [Evidence("correction", d, scope="R > 0 (corrected)") for d in corrected]
-        evidence.append(Evidence("correction", corrected_fd, scope="random points"))
-        errata = []
-        failed = [s for d in printed for s in d.steps if s.status is Status.FAILED]
-        corrected_status = Status.PROVED if all(d.status is Status.PROVED for d in corrected) else Status.NUMERIC
-        if failed:
-            errata.append(Erratum(
-                where="Lemma 2 (statement)",
-                printed="the optimal ε is sqrt(R/d) for every fixed f, g, D",
-                witness=f"{failed[0].witness.describe()}; there the printed ε* = 0 is not an admissible "
-                        "ε > 0 and L = d log ε + K has no minimiser (in the linear VAE: A = 0, Ã = 0)",
-                correction="add the hypothesis R = E||x - f(g(x) + D^{1/2}z')||² > 0",
-                correction_status=corrected_status,
-            ))
-        summary = (
-            "As printed, the formula holds whenever the reconstruction error R is positive; at R = 0 it "
-            "gives ε = 0, outside the domain, and no minimiser exists. With R > 0: ε* is the unique "
-            "stationary point, the unique global minimiser over ε > 0, and a strict local minimum "
-            "(exact symbolic identities, confirmed by mpmath at random points; ∂L/∂ε also by mpmath.diff)."
-        )
-        for d in printed:
-            d.errata.clear()  # the statement-level erratum above replaces the per-step ones
-        return evidence, summary, errata
-
-    return run_check(STATEMENT, build)
+@PAPER.proof("lemma2")
+def check() -> ProofReport:
+    printed, printed_fd = derivations(sp.Symbol("R", nonnegative=True))
+    corrected, corrected_fd = derivations(sp.Symbol("R", positive=True))
+    evidence = [Evidence(Role.STATEMENT, d, scope="R >= 0 (as printed)") for d in printed]
+    evidence.append(Evidence(Role.SUPPORT, printed_fd, scope="random points"))
+    evidence.append(Evidence(Role.SUPPORT, linear_instance(), scope="linear VAE, d=2, r=2, r*=1"))
+    evidence += [Evidence(Role.CORRECTION, d, scope="R > 0 (corrected)") for d in corrected]
+    evidence.append(Evidence(Role.CORRECTION, corrected_fd, scope="random points"))
+    errata = []
+    failed = [s for d in printed for s in d.steps if s.status is Status.FAILED]
+    corrected_status = Status.PROVED if all(d.status is Status.PROVED for d in corrected) else Status.NUMERIC
+    if failed:
+        errata.append(Erratum(
+            where="Lemma 2 (statement)",
+            printed="the optimal ε is sqrt(R/d) for every fixed f, g, D",
+            witness=f"{failed[0].witness.describe()}; there the printed ε* = 0 is not an admissible "
+                    "ε > 0 and L = d log ε + K has no minimiser (in the linear VAE: A = 0, Ã = 0)",
+            correction="add the hypothesis R = E||x - f(g(x) + D^{1/2}z')||² > 0",
+            correction_status=corrected_status,
+        ))
+    summary = (
+        "As printed, the formula holds whenever the reconstruction error R is positive; at R = 0 it "
+        "gives ε = 0, outside the domain, and no minimiser exists. With R > 0: ε* is the unique "
+        "stationary point, the unique global minimiser over ε > 0, and a strict local minimum "
+        "(exact symbolic identities, confirmed by mpmath at random points; ∂L/∂ε also by mpmath.diff)."
+    )
+    for d in printed:
+        d.errata.clear()  # the statement-level erratum above replaces the per-step ones
+    return ProofReport(evidence, summary, errata)

@@ -1,0 +1,244 @@
+"""Papers as plug-ins: a :class:`Paper` holds a paper's citation, sections, statements, the proofs
+that check them and its experiments; the :data:`registry` holds the papers.
+
+A paper is a Python package (for example ``proofs/koehler2022/``) whose ``__init__`` makes a
+:class:`Paper` and whose modules register their proofs and experiments with decorators::
+
+    PAPER = Paper("koehler2022", title=..., citation=..., package=__name__, sections=..., statements=[...])
+
+    @PAPER.proof("lemma5", uses=("lemma3",))
+    def check() -> ProofReport: ...
+
+    @PAPER.experiment("table1", statement="table1", options=(Option("--steps", int, 100_000, "..."),))
+    def reproduce(options: dict) -> ProofReport: ...
+
+The package is announced to vae-verify by an entry point in the group ``vae_verify.papers``
+(``setup.cfg``); nothing in ``verify/`` names a paper.  :meth:`Paper.load` imports every module of
+the package once, so a module registers itself by being there: no list of module names to keep in
+step with the modules.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.metadata
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Sequence
+
+from ._errors import VerifyError
+from .claims import ClaimResult, ProofReport, Statement, run_check
+
+__all__ = ["Paper", "Experiment", "Option", "Registry", "registry", "ENTRY_POINT_GROUP"]
+
+ENTRY_POINT_GROUP = "vae_verify.papers"
+
+
+@dataclass(frozen=True)
+class Option:
+    """A command-line option of an experiment (``vae-verify reproduce NAME --flag VALUE``).
+
+    ``minimum``/``maximum`` bound numbers; ``parse`` turns the text into the value (default: ``type``)
+    and raises :class:`VerifyError` naming the flag.  Everything is validated before any work.
+    """
+
+    flag: str
+    type: Callable
+    default: Any
+    help: str
+    choices: tuple = ()
+    minimum: Optional[float] = None
+    maximum: Optional[float] = None
+    parse: Optional[Callable] = None
+
+    def __post_init__(self):
+        if not self.flag.startswith("--"):
+            raise VerifyError("flag", self.flag, "an option flag starts with --")
+
+    @property
+    def dest(self) -> str:
+        return self.flag[2:].replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """An experiment of a paper that ``vae-verify reproduce`` reruns; ``run(options)`` returns the
+    :class:`ProofReport` of ``statement``."""
+
+    name: str
+    statement: str
+    description: str
+    options: tuple
+    run: Callable[[dict], ProofReport]
+
+
+@dataclass
+class Paper:
+    """A paper: what it is, its sections in order, its statements in paper order, and (once loaded)
+    the proof of each statement it checks and its experiments."""
+
+    key: str
+    title: str
+    citation: str
+    package: str
+    sections: tuple  # ((name, printed title), ...), e.g. (("Section 4", "VAE Landscape Analysis"), ...)
+    statements: Sequence[Statement]
+    proofs: dict = field(default_factory=dict)  # statement id -> check() -> ProofReport
+    uses: dict = field(default_factory=dict)  # statement id -> ids of the statements its proof uses
+    experiments: dict = field(default_factory=dict)  # name -> Experiment
+    _loaded: bool = False
+
+    def __post_init__(self):
+        if not self.key.isidentifier():
+            raise VerifyError("key", self.key, "a paper key must be an identifier")
+        ids = [s.id for s in self.statements]
+        if len(set(ids)) != len(ids):
+            raise VerifyError("statements", ids, "statement ids must be unique within a paper")
+        self.statements = tuple(self.statements)
+        self._by_id = {s.id: s for s in self.statements}
+
+    # ---- declaration ---------------------------------------------------------------------------
+    def statement(self, statement_id: str) -> Statement:
+        """The statement with this id; an unknown id is a VerifyError listing the known ones."""
+        try:
+            return self._by_id[statement_id]
+        except KeyError:
+            raise VerifyError("statement id", statement_id,
+                              f"unknown in {self.key}; known ids: {', '.join(self._by_id)}") from None
+
+    def proof(self, statement_id: str, *, uses: Sequence[str] = ()) -> Callable:
+        """Decorator: register ``check() -> ProofReport`` as the proof of ``statement_id``."""
+        self.statement(statement_id)
+
+        def register(fn: Callable[[], ProofReport]):
+            if statement_id in self.proofs and self.proofs[statement_id] is not fn:
+                raise VerifyError("statement id", statement_id, f"{self.key} already has a proof of it")
+            self.proofs[statement_id] = fn
+            self.uses[statement_id] = tuple(uses)
+            return fn
+
+        return register
+
+    def experiment(self, name: str, *, statement: str, description: str, options: Sequence[Option] = ()) -> Callable:
+        """Decorator: register ``run(options: dict) -> ProofReport`` as an experiment."""
+        self.statement(statement)
+
+        def register(fn):
+            self.experiments[name] = Experiment(name, statement, description, tuple(options), fn)
+            return fn
+
+        return register
+
+    # ---- use ------------------------------------------------------------------------------------
+    def load(self) -> "Paper":
+        """Import every module of the paper's package once (each registers its proofs)."""
+        if not self._loaded:
+            pkg = importlib.import_module(self.package)
+            for info in pkgutil.walk_packages(pkg.__path__, prefix=f"{self.package}."):
+                importlib.import_module(info.name)
+            self._loaded = True
+        return self
+
+    def checkable_ids(self) -> list:
+        self.load()
+        return [s.id for s in self.statements if s.id in self.proofs]
+
+    def check(self, statement_id: str) -> ClaimResult:
+        """Run the proof of ``statement_id`` and return its verdict with the evidence."""
+        s = self.statement(statement_id)
+        self.load()
+        if s.id not in self.proofs:
+            raise VerifyError("statement id", statement_id, f"is not checked yet in {self.key}")
+        return run_check(s, self.proofs[s.id], paper=self.key)
+
+    def section_of(self, statement: Statement) -> str:
+        """The first of the paper's sections that the statement's reference names ("Other" if none)."""
+        ref = statement.reference
+        hits = [(ref.find(name), name) for name, _ in self.sections if name in ref]
+        return min(hits)[1] if hits else "Other"
+
+
+class Registry:
+    """The papers vae-verify knows: those announced by entry points, in the order found (the paper
+    marked ``main`` first), plus any registered in code (a test's fixture paper)."""
+
+    def __init__(self):
+        self._papers: Optional[dict] = None
+
+    def _discover(self) -> dict:
+        papers = {}
+        for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            paper = ep.load()
+            if not isinstance(paper, Paper):
+                raise VerifyError(f"entry point {ep.name}", ep.value, "must name a Paper")
+            papers[paper.key] = paper
+        return papers
+
+    @property
+    def papers(self) -> dict:
+        if self._papers is None:
+            self._papers = self._discover()
+        return self._papers
+
+    def register(self, paper: Paper) -> Paper:
+        if paper.key in self.papers and self.papers[paper.key] is not paper:
+            raise VerifyError("paper", paper.key, "a different paper with this key is registered")
+        self.papers[paper.key] = paper
+        return paper
+
+    @contextlib.contextmanager
+    def only(self, *papers: Paper):
+        """Within the block, the registry holds exactly ``papers`` (for tests)."""
+        saved = self._papers
+        self._papers = {p.key: p for p in papers}
+        try:
+            yield self
+        finally:
+            self._papers = saved
+
+    def paper(self, key: str) -> Paper:
+        try:
+            return self.papers[key]
+        except KeyError:
+            raise VerifyError("paper", key, f"unknown; known papers: {', '.join(self.papers) or 'none'}") from None
+
+    @property
+    def main(self) -> Paper:
+        """The paper whose short ids need no qualification: the first registered."""
+        if not self.papers:
+            raise VerifyError("paper", None, f"no paper is registered (entry point group {ENTRY_POINT_GROUP})")
+        return next(iter(self.papers.values()))
+
+    def resolve(self, qualified_id: str) -> tuple:
+        """``"paper:id"`` or a short id -> (Paper, Statement).  A short id is looked up in the main
+        paper first, then in the others when it is unique there."""
+        if ":" in qualified_id:
+            key, sid = qualified_id.split(":", 1)
+            paper = self.paper(key)
+            return paper, paper.statement(sid)
+        if qualified_id in self.main._by_id:
+            return self.main, self.main.statement(qualified_id)
+        hits = [p for p in self.papers.values() if qualified_id in p._by_id]
+        if len(hits) == 1:
+            return hits[0], hits[0].statement(qualified_id)
+        known = ", ".join(f"{p.key}:{s.id}" for p in self.papers.values() for s in p.statements)
+        why = "ambiguous: qualify it as paper:id" if hits else "unknown"
+        raise VerifyError("statement id", qualified_id, f"{why}; known ids: {known}")
+
+    def qualified(self, paper: Paper, statement_id: str) -> str:
+        return statement_id if paper is self.main else f"{paper.key}:{statement_id}"
+
+    def experiment(self, name: str) -> tuple:
+        """``"paper:name"`` or a short name -> (Paper, Experiment)."""
+        key, _, short = name.rpartition(":")
+        candidates = [self.paper(key)] if key else list(self.papers.values())
+        for paper in candidates:
+            paper.load()
+            if short in paper.experiments:
+                return paper, paper.experiments[short]
+        known = [f"{p.key}:{e}" for p in self.papers.values() for e in p.load().experiments]
+        raise VerifyError("experiment", name, f"unknown; known experiments: {', '.join(known) or 'none'}")
+
+
+#: The registry every command uses.
+registry = Registry()
