@@ -1,11 +1,12 @@
 """The ``vae-verify`` command, run as a subprocess (and ``report`` in-process), including its bad inputs."""
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
-import proofs
+from proofs.koehler2022 import PAPER
 
 CMD = [sys.executable, "-m", "verify.cli"]
 
@@ -20,15 +21,14 @@ def test_list_shows_every_statement_and_what_is_checked():
     for sid in ["lemma1", "lemma2", "lemma3", "lemma4", "lemma5", "lemma6", "lemma7", "lemma8",
                 "theorem3", "theorem4", "theorem5", "table1"]:
         assert sid in out.stdout
-    assert "not yet checked" not in out.stdout  # every statement of the paper has a proof module
-    assert "lemma3    checked" in out.stdout
+    assert re.search(r"^lemma3 +checked", out.stdout, re.M)
 
 
 def test_check_json_matches_the_report_schema():
     out = run("check", "lemma2", "--json")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
-    assert doc["schema_version"] == 1 and doc["complete"] is True
+    assert doc["schema_version"] == 2 and doc["complete"] is True
     (entry,) = doc["statements"]
     assert entry["id"] == "lemma2" and entry["verdict"] == "holds_as_corrected"
     assert entry["errata"] and entry["errata"][0]["correction_status"] == "proved"
@@ -65,19 +65,23 @@ def test_report_writes_every_statement_in_both_formats(fmt, tmp_path, checked, m
     checks themselves are tested in test_proofs; this tests what the command writes)."""
     from verify.cli import main
 
-    monkeypatch.setattr(proofs, "check", checked)
+    monkeypatch.setattr(PAPER, "check", checked)
     assert main(["report", "--out", str(tmp_path), "--format", fmt]) == 0
     err = capsys.readouterr().err
     doc = json.loads((tmp_path / "report.json").read_text())
     page = (tmp_path / f"report.{fmt}").read_text()
     assert doc["hypothesis_profile"] == "ci"
-    ids = [e["id"] for e in doc["statements"]]
-    assert ids == list(proofs.STATEMENTS)
+    ids = [e["id"] for e in doc["statements"] if e["paper"] == PAPER.key]
+    assert ids == [s.id for s in PAPER.statements]
+    checked_ids = set(PAPER.checkable_ids())
     for e in doc["statements"]:
         assert e["id"] in page
-        assert e["verdict"] in {"verified", "verified_numerically", "holds_as_corrected"}
-        assert e["elapsed_s"] > 0
-    n = len(proofs.checkable_ids())
+        if e["id"] in checked_ids:
+            assert e["verdict"] in {"verified", "verified_bounded", "verified_numerically", "holds_as_corrected"}
+            assert e["elapsed_s"] > 0 and e["statement_scope"] and e["proof_scope"]
+        else:
+            assert e["verdict"] is None
+    n = len(PAPER.checkable_ids())
     assert f"[{n}/{n}]" in err  # progress lines
     figures = [fig for e in doc["statements"] for fig in e["figures"]]
     assert figures

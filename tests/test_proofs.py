@@ -3,13 +3,13 @@
 import pytest
 import sympy as sp
 
-import proofs
+from proofs.koehler2022 import PAPER
 from verify import Status, Verdict
 from verify.symbolic import _vae
 
 
 
-@pytest.mark.parametrize("sid", proofs.checkable_ids())
+@pytest.mark.parametrize("sid", PAPER.checkable_ids())
 def test_every_proof_module_runs_and_has_evidence(sid, checked):
     r = checked(sid)
     assert r.error is None
@@ -29,7 +29,7 @@ def test_lemma2_as_printed_fails_at_zero_reconstruction_error_and_holds_with_it_
 @pytest.mark.parametrize("sid", ["lemma3", "lemma7", "lemma8"])
 def test_lemmas_3_7_8_are_verified_symbolically(sid, checked):
     r = checked(sid)
-    assert r.verdict is Verdict.VERIFIED
+    assert r.verdict in (Verdict.VERIFIED, Verdict.VERIFIED_BOUNDED)
     assert not r.errata
 
 

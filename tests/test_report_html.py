@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import proofs
-from verify.html import SECTIONS, math, render_html, section_of
+from proofs.koehler2022 import PAPER
+from verify.html import math, render_html, section_of
 from verify.report import figure_files, report_dict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,8 +23,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 @pytest.fixture(scope="module")
 def page(checked, tmp_path_factory):
     """The full report page, from the session's results (each statement checked once per session)."""
-    results = {sid: checked(sid) for sid in proofs.checkable_ids()}
-    doc = report_dict(list(proofs.STATEMENTS.values()), results, 1.0, complete=True)
+    results = {(PAPER.key, sid): checked(sid) for sid in PAPER.checkable_ids()}
+    doc = report_dict([PAPER], results, 1.0, complete=True)
     text = render_html(doc, figure_files(results))
     path = tmp_path_factory.mktemp("html") / "report.html"
     path.write_text(text, encoding="utf-8")
@@ -36,15 +36,17 @@ def test_page_is_self_contained_and_follows_the_paper(page):
     assert not re.findall(r"""(?:src|href)\s*=\s*["'](?!#|data:)""", text)  # only anchors and data: URIs
     n_figures = sum(len(e["figures"]) for e in doc["statements"])
     assert n_figures > 0 and text.count('src="data:image/png;base64,') == n_figures
-    sections = [s for s, _ in SECTIONS]
-    found = re.findall(r'<h2 id="[^"]+">(Section \d+|Appendix [A-Z])', text)
-    assert found == sections
-    ids = re.findall(r'<section id="(\w+)">', text)
-    assert sorted(ids) == sorted(proofs.STATEMENTS)
+    sections = [s for s, _ in PAPER.sections]
+    found = re.findall(r'<h2 id="[^"]+">(Section \d+|Appendix [A-Z]|Sections \d)', text)
+    known = [s for s in found if s in sections]
+    assert known == [s for s in sections if s in known] and len(set(known)) == len(known)
+    ids = re.findall(r'<section id="koehler2022-(\w+)">', text)
+    assert sorted(ids) == sorted(s.id for s in PAPER.statements)
     # statements appear grouped by section, in the paper's order of sections
-    assert [sections.index(section_of(proofs.STATEMENTS[i].reference)) for i in ids] == sorted(
-        sections.index(section_of(proofs.STATEMENTS[i].reference)) for i in ids)
-    for s in proofs.STATEMENTS.values():  # every statement's formula became MathML
+    order = [s for s, _ in PAPER.sections] + ["Other"]
+    where = [order.index(section_of(PAPER.statement(i).reference, PAPER.sections)) for i in ids]
+    assert where == sorted(where)
+    for s in PAPER.statements:  # every statement's formula became MathML
         assert s.formula and "math-fallback" not in math(s.formula, display=True)
 
 

@@ -1,171 +1,288 @@
-"""The ``vae-verify`` command: ``list``, ``check ID... [--json]``, ``report [--out DIR]``,
-``reproduce table1 [--mode ...] [--steps N] ...``; ``report`` and ``reproduce`` take
-``--format md|html``; ``check``
-and ``report`` take ``--profile ci|dev|thorough`` (the Hypothesis profile of the property checks).
+"""The ``vae-verify`` command.
 
-Exit status: 0 when every statement checked has a verdict that is verified, verified_numerically or
-holds_as_corrected; 1 otherwise (refuted, inconclusive, or not checked yet); 2 for a usage error
-(unknown id, unwritable --out, bad arguments).
+- ``list``: every registered paper's statements, their ids and whether each is checked;
+- ``check ID... [--json]``: check some statements (``lemma5``, or qualified: ``koehler2022:lemma5``);
+- ``report [--out DIR] [--format md|html] [--paper KEY]``: check every statement and write the report;
+- ``reproduce EXPERIMENT [options]``: rerun an experiment; its options are the ones it declares
+  (:class:`verify.paper.Option`), plus ``--jobs``, ``--scheduler``, ``--no-cache``, ``--cache-dir``,
+  ``--out`` and ``--format``.
+
+``check`` and ``report`` take ``--profile ci|dev|thorough`` (the Hypothesis profile).
+
+Exit status: 0 when every statement checked has an acceptable verdict (verified, verified_bounded,
+verified_numerically, holds_as_corrected); 1 otherwise (refuted, inconclusive, or not checked yet);
+2 for a usage error, named in one line before any work; 130 after Ctrl-C and 143 after SIGTERM,
+with one line saying what was kept.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
+import signal
 import sys
+import tempfile
 import time
 from typing import Optional, Sequence
 
 from ._errors import VerifyError
+from .paper import registry
 from .report import FORMATS, ensure_writable, report_dict, write_report
-from .strategies import PROFILES
+from .strategies import PROFILES, active_profile
 
-__all__ = ["main"]
+__all__ = ["main", "Terminated"]
 
 DEFAULT_OUT = "vae-verify-report"
+PARTIAL = "partial"  # the sub-directory of --out that holds the report while a run is under way
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the run is (like Ctrl-C), so that finished work is kept."""
+
+
+@contextlib.contextmanager
+def _sigterm_raises():
+    """Within the block, SIGTERM raises :class:`Terminated` in the main thread."""
+    def handler(signum, frame):
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. a test calling main() in a thread)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_code(exc: BaseException) -> int:
+    return 143 if isinstance(exc, Terminated) else 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line (exit 2)."""
+
+    def error(self, message):
+        self.exit(2, f"vae-verify: error: {message}\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="vae-verify", description="Machine checks of the statements of Koehler et al., "
-                                "'Variational autoencoders in the presence of low-dimensional data'.")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="vae-verify", description="Machine checks of the statements of papers on variational "
+                "autoencoders (Koehler et al. 2022 and the papers it builds on).")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="list the statements, their ids and whether they are checked")
     c = sub.add_parser("check", help="check some statements")
-    c.add_argument("ids", nargs="+", metavar="ID", help="statement ids, e.g. lemma3 (see 'vae-verify list')")
+    c.add_argument("ids", nargs="+", metavar="ID", help="statement ids, e.g. lemma3 or koehler2022:lemma3")
     c.add_argument("--json", action="store_true", help="print the report JSON instead of a summary")
-    r = sub.add_parser("report", help="check every statement and write report.md and report.json")
+    r = sub.add_parser("report", help="check every statement and write report.json with report.md or report.html")
     r.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default: {DEFAULT_OUT})")
-    x = sub.add_parser("reproduce", help="rerun an experiment of Section 6 and set it beside the paper")
-    x.add_argument("experiment", choices=["table1"], help="table1: the linear VAEs of Table 1")
-    x.add_argument("--mode", choices=["population", "minibatch", "both"], default="both",
-                   help="train on the exact loss (4), on minibatches of fresh samples (the paper), or both (default)")
-    x.add_argument("--steps", type=int, default=100_000, help="Adam steps per run (default 100000)")
-    x.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 1e-3)")
-    x.add_argument("--batch", type=int, default=100, help="minibatch size (default 100)")
-    x.add_argument("--latent", type=int, default=20, help="latent dimension r (default 20)")
-    x.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per setting (default 3)")
-    x.add_argument("--settings", default=None, help="'r*,d' pairs, e.g. '3,12 6,20' (default: Table 1's seven)")
-    x.add_argument("--samples", type=int, default=10_000, help="generator samples for the sampled eigenvalue error")
-    x.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
-    x.add_argument("--no-cache", action="store_true", help="recompute every run (the cache is rewritten)")
-    x.add_argument("--cache-dir", default=None, help="cache directory (default: $VAE_VERIFY_CACHE or ~/.cache/vae-verify)")
-    x.add_argument("--out", default="vae-verify-table1", help="output directory (default: vae-verify-table1)")
-    for q in (r, x):
-        q.add_argument("--format", choices=FORMATS, default="md",
-                       help="md: report.md with figures/ (default); html: one self-contained report.html "
-                            "(figures embedded, math as MathML, no network); report.json is always written")
+    r.add_argument("--paper", action="append", default=None, metavar="KEY",
+                   help="only this paper (repeatable; default: every registered paper)")
+    r.add_argument("--format", choices=FORMATS, default="md",
+                   help="md: report.md with figures/ (default); html: one self-contained report.html")
     for q in (c, r):
         q.add_argument("--profile", choices=sorted(PROFILES), default=None,
                        help="Hypothesis settings profile for the property checks (default: $HYPOTHESIS_PROFILE "
                             "or 'ci'; 'thorough' draws 1000 instances per property)")
+    x = sub.add_parser("reproduce", help="rerun an experiment and set it beside the paper")
+    xs = x.add_subparsers(dest="experiment", required=True, metavar="EXPERIMENT", parser_class=_Parser)
+    for paper in registry.papers.values():
+        for exp in paper.load().experiments.values():
+            names = [exp.name] if paper is registry.main else []
+            for name in names + [f"{paper.key}:{exp.name}"]:
+                e = xs.add_parser(name, help=exp.description if name == (names or [None])[0] or not names else
+                                  argparse.SUPPRESS)
+                _experiment_options(e, exp)
     return p
 
 
-def _progress(i: int, n: int, sid: str, verdict: str, elapsed: float) -> None:
-    print(f"[{i}/{n}] {sid:<9} {verdict} ({elapsed:.1f} s)", file=sys.stderr, flush=True)
+def _experiment_options(e: argparse.ArgumentParser, exp) -> None:
+    for opt in exp.options:
+        kwargs = dict(default=opt.default, help=opt.help, dest=opt.dest)
+        if opt.type is bool:
+            e.add_argument(opt.flag, action="store_true", **kwargs)
+            continue
+        if opt.choices:
+            kwargs["choices"] = opt.choices
+        e.add_argument(opt.flag, type=str, **kwargs)
+    e.add_argument("--jobs", type=str, default=None, help="worker processes (default: one per core)")
+    e.add_argument("--scheduler", default=None,
+                   help="a Dask scheduler address (tcp://host:port) to run on a cluster (default: "
+                        "$VAE_VERIFY_SCHEDULER, else local processes)")
+    e.add_argument("--no-cache", action="store_true", help="recompute every run (the cache is rewritten)")
+    e.add_argument("--cache-dir", default=None, help="cache directory (default: $VAE_VERIFY_CACHE or ~/.cache/vae-verify)")
+    e.add_argument("--out", default=f"vae-verify-{exp.name}", help=f"output directory (default: vae-verify-{exp.name})")
+    e.add_argument("--format", choices=FORMATS, default="md", help="md (default) or html")
 
 
-def _run(ids: Sequence[str], out_dir=None, fmt: str = "md"):
-    """Check ``ids`` in order; after each, rewrite the report (so a stopped run keeps its work)."""
-    import proofs
+def _option_values(exp, args) -> dict:
+    """Each declared option parsed and bounded, named as the user wrote it; before any work."""
+    values = {}
+    for opt in exp.options:
+        raw = getattr(args, opt.dest)
+        if opt.type is bool or raw is None or not isinstance(raw, str):
+            values[opt.dest] = raw
+            continue
+        if opt.parse is not None:
+            value = opt.parse(raw)
+        else:
+            try:
+                value = opt.type(raw)
+            except ValueError:
+                raise VerifyError(opt.flag, raw, f"must be {'an integer' if opt.type is int else 'a number'}") from None
+        if opt.type in (int, float):
+            if opt.type is float and not (value == value and abs(value) != float("inf")):
+                raise VerifyError(opt.flag, raw, "must be a finite number")
+            if opt.minimum is not None and value < opt.minimum:
+                raise VerifyError(opt.flag, raw, f"must be at least {opt.minimum:g}")
+            if opt.maximum is not None and value > opt.maximum:
+                raise VerifyError(opt.flag, raw, f"must be at most {opt.maximum:g}")
+        values[opt.dest] = value
+    return values
 
+
+def _progress(i: int, n: int, label: str, verdict: str, elapsed: float) -> None:
+    print(f"[{i}/{n}] {label:<12} {verdict} ({elapsed:.1f} s)", file=sys.stderr, flush=True)
+
+
+def _run(targets: Sequence, papers: Sequence, out_dir=None, fmt: str = "md"):
+    """Check ``targets`` ((paper, statement id) pairs) in order.  With ``out_dir``, the report is
+    rewritten after each statement into ``out_dir/partial/`` and moved into ``out_dir`` only when
+    complete, so an existing report is never replaced by an interrupted run."""
     t0 = time.perf_counter()
     results = {}
-    statements = list(proofs.STATEMENTS.values())
-    selected = [proofs.STATEMENTS[i] for i in ids]
+    staging = None if out_dir is None else ensure_writable(os.path.join(out_dir, PARTIAL))
     try:
-        for k, sid in enumerate(ids, 1):
-            print(f"[{k}/{len(ids)}] {sid:<9} checking ...", file=sys.stderr, flush=True)
-            results[sid] = proofs.check(sid)
-            _progress(k, len(ids), sid, results[sid].verdict.value, results[sid].elapsed_s)
-            if out_dir is not None:
-                write_report(out_dir, report_dict(statements, results, time.perf_counter() - t0, complete=False),
+        for k, (paper, sid) in enumerate(targets, 1):
+            label = registry.qualified(paper, sid)
+            print(f"[{k}/{len(targets)}] {label:<12} checking ...", file=sys.stderr, flush=True)
+            res = paper.check(sid)
+            results[(paper.key, sid)] = res
+            _progress(k, len(targets), label, res.verdict.value, res.elapsed_s)
+            if staging is not None:
+                write_report(staging, report_dict(papers, results, time.perf_counter() - t0, complete=False),
                              results, fmt)
-    except KeyboardInterrupt:
-        if out_dir is not None:
-            write_report(out_dir, report_dict(statements, results, time.perf_counter() - t0, complete=False),
-                         results, fmt)
-        print(f"interrupted; the report in {out_dir} holds the {len(results)} statement(s) finished", file=sys.stderr)
-        raise SystemExit(130)
-    shown = statements if out_dir is not None else selected
-    doc = report_dict(shown, results, time.perf_counter() - t0, complete=True)
-    return results, doc
+    except KeyboardInterrupt as exc:
+        if staging is not None:
+            write_report(staging, report_dict(papers, results, time.perf_counter() - t0, complete=False), results, fmt)
+            where = f"the partial report in {staging} holds the {len(results)} statement(s) finished; {out_dir} is unchanged"
+        else:
+            where = f"{len(results)} statement(s) finished"
+        name = "SIGTERM" if isinstance(exc, Terminated) else "interrupted (SIGINT)"
+        print(f"vae-verify: {name}: {where}", file=sys.stderr)
+        raise SystemExit(_exit_code(exc))
+    only = None if out_dir is not None else {(p.key, sid) for p, sid in targets}
+    doc = report_dict(papers, results, time.perf_counter() - t0, complete=True, only=only)
+    return results, doc, staging
+
+
+def _finish_report(out_dir, staging, doc, results, fmt) -> tuple:
+    paths = write_report(out_dir, doc, results, fmt)
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+    return paths
 
 
 def _reproduce(args) -> int:
-    """``vae-verify reproduce table1``: the runs, the checks of the table1 entry and the side-by-side table."""
-    from proofs.koehler2022 import table1_linear_experiment as t1
-
+    """``vae-verify reproduce NAME``: the experiment's runs, checks, tables and figures."""
     from .claims import run_check
-    from .numeric import TrainConfig
-    from .table1 import MODES_RUN, SETTINGS, parse_settings
 
-    modes = MODES_RUN if args.mode == "both" else (args.mode,)
-    configs = [TrainConfig(mode=m, steps=args.steps, lr=args.lr, batch=args.batch, latent=args.latent) for m in modes]
-    settings = parse_settings(args.settings) if args.settings is not None else SETTINGS
-    for name, value, low in (("--seeds", args.seeds, 1), ("--samples", args.samples, 2), ("--jobs", args.jobs, 1)):
-        if value is not None and value < low:
-            raise VerifyError(name, value, f"must be at least {low}")
+    paper, exp = registry.experiment(args.experiment)
+    options = _option_values(exp, args)
+    if args.jobs is not None:
+        try:
+            options["jobs"] = int(args.jobs)
+        except ValueError:
+            raise VerifyError("--jobs", args.jobs, "must be an integer") from None
+        if options["jobs"] < 1:
+            raise VerifyError("--jobs", args.jobs, "must be at least 1")
+    else:
+        options["jobs"] = None
+    options.update(scheduler=args.scheduler, use_cache=not args.no_cache, cache_dir=args.cache_dir)
     out = ensure_writable(args.out)
-    result = run_check(t1.STATEMENT, lambda: t1.build(
-        configs, settings=settings, seeds=tuple(range(args.seeds)), samples=args.samples, jobs=args.jobs,
-        cache_dir=args.cache_dir, use_cache=not args.no_cache))
-    results = {"table1": result}
-    paths = write_report(out, report_dict([t1.STATEMENT], results, result.elapsed_s, complete=True), results, args.format)
+    statement = paper.statement(exp.statement)
+    result = run_check(statement, lambda: exp.run(options), paper=paper.key)
+    results = {(paper.key, statement.id): result}
+    doc = report_dict([paper], results, result.elapsed_s, complete=True, only=set(results))
+    paths = write_report(out, doc, results, args.format)
     for note in result.notes:
         print(note)
-    print(f"table1: {result.verdict.value} - {result.summary}")
+    print(f"{statement.id}: {result.verdict.value} - {result.summary}")
     if result.error:
         print(f"error: {result.error}", file=sys.stderr)
     print(f"wrote {paths[0]} and {paths[1]} in {result.elapsed_s:.1f} s")
     return 0 if result.verdict.acceptable else 1
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = _parser().parse_args(argv)
-    import proofs
-
+def _preflight(args) -> None:
+    """Inputs that come from the environment, validated before any work."""
     if getattr(args, "profile", None):
         os.environ["HYPOTHESIS_PROFILE"] = args.profile
+    active_profile()  # an unknown HYPOTHESIS_PROFILE is a usage error now, not after minutes of work
+    # Hypothesis keeps a directory of its own; never create it in the user's current directory
+    if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(tempfile.gettempdir(), "vae-verify-hypothesis")
 
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
-        if args.command == "list":
-            for s in proofs.STATEMENTS.values():
-                state = "checked" if s.module else "not yet checked"
-                print(f"{s.id:<9} {state:<16} {s.reference}: {s.title}")
-            return 0
-        if args.command == "check":
-            for sid in args.ids:
-                proofs.statement(sid)
-            unbuilt = [sid for sid in args.ids if proofs.STATEMENTS[sid].module is None]
-            ready = [sid for sid in dict.fromkeys(args.ids) if sid not in unbuilt]
-            results, doc = _run(ready)
-            if args.json:
-                doc = report_dict([proofs.STATEMENTS[s] for s in dict.fromkeys(args.ids)], results,
-                                  doc["elapsed_s"], complete=True)
-                print(json.dumps(doc, indent=2, ensure_ascii=False))
-            else:
-                for sid in dict.fromkeys(args.ids):
-                    if sid in results:
-                        r = results[sid]
-                        print(f"{sid}: {r.verdict.value} ({r.elapsed_s:.1f} s) - {r.summary}")
-                        for e in r.errata:
-                            print(f"  erratum at {e.where}: {e.witness}; correction: {e.correction}")
-                    else:
-                        print(f"{sid}: not yet checked (no proof module)")
-            ok = not unbuilt and all(r.verdict.acceptable for r in results.values())
-            return 0 if ok else 1
-        if args.command == "reproduce":
-            return _reproduce(args)
-        if args.command == "report":
-            out = ensure_writable(args.out)
-            results, doc = _run(proofs.checkable_ids(), out, args.format)
-            paths = write_report(out, doc, results, args.format)
-            print(f"wrote {paths[0]} and {paths[1]} in {doc['elapsed_s']:.1f} s")
-            return 0 if all(r.verdict.acceptable for r in results.values()) else 1
+        args = _parser().parse_args(argv)
+        _preflight(args)
+        with _sigterm_raises():
+            return _main(args)
     except VerifyError as exc:
         print(f"vae-verify: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # outside a run (a run prints its own line)
+        print("vae-verify: interrupted", file=sys.stderr)
+        return _exit_code(exc)
+
+
+def _main(args) -> int:
+    if args.command == "list":
+        for paper in registry.papers.values():
+            print(f"# {paper.key}: {paper.title}")
+            checked = set(paper.checkable_ids())
+            for s in paper.statements:
+                state = "checked" if s.id in checked else "not yet checked"
+                print(f"{registry.qualified(paper, s.id):<24} {state:<16} {s.reference}: {s.title}")
+        return 0
+    if args.command == "check":
+        targets = list(dict.fromkeys(registry.resolve(i) for i in args.ids))
+        unbuilt = [(p, s) for p, s in targets if s.id not in p.load().proofs]
+        ready = [(p, s.id) for p, s in targets if (p, s) not in unbuilt]
+        papers = list(dict.fromkeys(p for p, _ in targets))
+        results, doc, _ = _run(ready, papers)
+        if args.json:
+            doc = report_dict(papers, results, doc["elapsed_s"], complete=True,
+                              only={(p.key, s.id) for p, s in targets})
+            print(json.dumps(doc, indent=2, ensure_ascii=False))
+        else:
+            for p, s in targets:
+                label = registry.qualified(p, s.id)
+                if (p.key, s.id) in results:
+                    r = results[(p.key, s.id)]
+                    print(f"{label}: {r.verdict.value} ({r.elapsed_s:.1f} s) - {r.summary}")
+                    for e in r.errata:
+                        print(f"  erratum at {e.where}: {e.witness}; correction: {e.correction}")
+                else:
+                    print(f"{label}: not yet checked (no proof module)")
+        ok = not unbuilt and all(r.verdict.acceptable for r in results.values())
+        return 0 if ok else 1
+    if args.command == "reproduce":
+        return _reproduce(args)
+    if args.command == "report":
+        papers = [registry.paper(k) for k in args.paper] if args.paper else list(registry.papers.values())
+        out = ensure_writable(args.out)
+        targets = [(p, sid) for p in papers for sid in p.checkable_ids()]
+        results, doc, staging = _run(targets, papers, out, args.format)
+        paths = _finish_report(out, staging, doc, results, args.format)
+        print(f"wrote {paths[0]} and {paths[1]} in {doc['elapsed_s']:.1f} s")
+        return 0 if all(r.verdict.acceptable for r in results.values()) else 1
     return 2  # pragma: no cover - argparse requires a command
 
 

@@ -16,15 +16,9 @@ from typing import Mapping
 import markdown as _markdown
 from latex2mathml.converter import convert as _latex_to_mathml
 
-__all__ = ["SECTIONS", "section_of", "math", "render_html"]
+from .report import anchor
 
-#: The paper's sections that hold statements, in order, with their printed titles.
-SECTIONS = (
-    ("Section 4", "VAE Landscape Analysis"),
-    ("Section 5", "Implicit bias of gradient descent in Linear VAE"),
-    ("Section 6", "Simulations"),
-    ("Appendix A", "Derivations of VAE losses"),
-)
+__all__ = ["section_of", "math", "render_html"]
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;
@@ -35,7 +29,7 @@ table{border-collapse:collapse;margin:.6rem 0;font-size:.88rem}
 td,th{border:1px solid #ccd;padding:.25rem .45rem;vertical-align:top}
 th{background:#eef0f6}
 .verdict{font-weight:700;padding:.05rem .4rem;border-radius:4px}
-.verified,.verified_numerically{background:#dff3e3}.holds_as_corrected{background:#fff1c9}
+.verified{background:#c9ecd2}.verified_bounded,.verified_numerically{background:#e6f4e9}.holds_as_corrected{background:#fff1c9}
 .refuted,.inconclusive{background:#ffd9d9}
 .printed{border-left:4px solid #99a;padding:.3rem .8rem;background:#fafafa}
 figure{margin:1rem 0}figure img{max-width:100%}figcaption{font-size:.85rem;color:#555}
@@ -44,10 +38,10 @@ math[display=block]{margin:.6rem 0;font-size:1.1em}
 """
 
 
-def section_of(reference: str) -> str:
-    """The paper section a statement's reference names first (``"Lemma 1, Section 4; ..."`` -> Section 4)."""
-    m = re.search(r"(Section \d+|Appendix [A-Z])", reference)
-    return m.group(1) if m else "Other"
+def section_of(reference: str, sections) -> str:
+    """The first of ``sections`` ((name, title) pairs) that a statement's reference names ("Other" if none)."""
+    hits = [(reference.find(name), name) for name, _ in sections if name in reference]
+    return min(hits)[1] if hits else "Other"
 
 
 @functools.lru_cache(maxsize=4096)  # a report re-renders the page after each statement
@@ -95,7 +89,7 @@ def _derivation(ev: dict) -> str:
 
 
 def _statement(e: dict, figures: Mapping[str, bytes]) -> str:
-    out = [f'<section id="{_esc(e["id"])}"><h3>{_esc(e["id"])}: {_esc(e["title"])}</h3>',
+    out = [f'<section id="{_esc(anchor(e))}"><h3>{_esc(e["id"])}: {_esc(e["title"])}</h3>',
            f"<p><em>{_esc(e['reference'])}</em></p>"]
     if e.get("formula"):
         out.append(math(e["formula"], display=True))
@@ -103,11 +97,14 @@ def _statement(e: dict, figures: Mapping[str, bytes]) -> str:
     if not e["checked"]:
         return "".join(out + [f"<p><em>{_esc(e['summary'])}</em></p></section>"])
     out.append(f'<p>Verdict: <span class="verdict {_esc(e["verdict"])}">{_esc(e["verdict"])}</span> '
-               f"({_esc(e['verdict_meaning'])}); {e['elapsed_s']:.1f} s</p><p>{_esc(e['summary'])}</p>")
+               f"({_esc(e['verdict_meaning'])}); {e['elapsed_s']:.1f} s</p>"
+               f"<table><tr><th>scope of the statement</th><td>{_esc(e['statement_scope'] or 'as printed')}</td></tr>"
+               f"<tr><th>scope of what was shown</th><td>{_esc(e['proof_scope'] or 'see the evidence')}</td></tr></table>"
+               f"<p>{_esc(e['summary'])}</p>")
     if e.get("error"):
         out.append(f"<p>Error: <code>{_esc(e['error'])}</code></p>")
     for note in e.get("notes", []):
-        out.append(_markdown.markdown(note, extensions=["tables"]))
+        out.append(_markdown_safe(note))
     for fig in e.get("figures", []):
         out.append(_figure(fig["path"], fig["caption"], figures))
     if e["errata"]:
@@ -116,6 +113,12 @@ def _statement(e: dict, figures: Mapping[str, bytes]) -> str:
             out.append(f"<li><b>{_esc(x['where'])}</b>: printed <code>{_esc(x['printed'])}</code><ul>"
                        f"<li>witness: {_esc(x['witness'])}</li><li>correction: {_esc(x['correction'])} "
                        f"({_esc(x['correction_status'])})</li></ul></li>")
+        out.append("</ul>")
+    if e.get("findings"):
+        out.append("<h4>Findings (beyond the paper)</h4><ul>")
+        for f in e["findings"]:
+            out.append(f"<li><b>{_esc(f['title'])}</b> ({_esc(f['kind'])}): {_esc(f['text'])}<ul>"
+                       f"<li>witness: {_esc(f['witness'])}</li><li>how it was found: {_esc(f['method'])}</li></ul></li>")
         out.append("</ul>")
     out.append("<h4>Evidence</h4>")
     for ev in e["evidence"]:
@@ -130,30 +133,46 @@ def _statement(e: dict, figures: Mapping[str, bytes]) -> str:
     return "".join(out + ["</section>"])
 
 
+def _markdown_safe(text: str) -> str:
+    """Markdown to HTML with any raw HTML in the source escaped first (notes may hold data from a cache)."""
+    return _markdown.markdown(html.escape(text, quote=False), extensions=["tables"])
+
+
 def render_html(doc: dict, figures: Mapping[str, bytes]) -> str:
     """The page for a report document (:func:`verify.report.report_dict`); ``figures`` maps each
-    figure's ``path`` in the document to its PNG bytes."""
-    groups: dict = {}
-    for e in doc["statements"]:
-        groups.setdefault(section_of(e["reference"]), []).append(e)
-    order = [s for s, _ in SECTIONS if s in groups] + [s for s in groups if s not in dict(SECTIONS)]
-    titles = dict(SECTIONS)
-    toc = ["<nav><b>Contents</b> (following the paper)<ol>"]
+    figure's ``path`` in the document to its PNG bytes.  Per paper, statements are grouped by the
+    paper's sections, in the paper's order."""
+    toc = ["<nav><b>Contents</b> (following each paper)<ol>"]
     body = []
-    for sec in order:
-        anchor = sec.lower().replace(" ", "-")
-        toc.append(f'<li><a href="#{anchor}">{_esc(sec)} {_esc(titles.get(sec, ""))}</a><ol>')
-        toc += [f'<li><a href="#{_esc(e["id"])}">{_esc(e["id"])}</a>: {_esc(e["title"])} '
-                f'<span class="verdict {_esc(e["verdict"] or "")}">{_esc(e["verdict"] or "not yet checked")}</span></li>'
-                for e in groups[sec]]
+    for paper in doc["papers"]:
+        entries = [e for e in doc["statements"] if e["paper"] == paper["key"]]
+        if not entries:
+            continue
+        sections = [tuple(x) for x in paper["sections"]]
+        groups: dict = {}
+        for e in entries:
+            groups.setdefault(section_of(e["reference"], sections), []).append(e)
+        titles = dict(sections)
+        order = [s for s, _ in sections if s in groups] + [s for s in groups if s not in titles]
+        toc.append(f'<li><a href="#{_esc(paper["key"])}">{_esc(paper["title"])}</a><ol>')
+        body.append(f'<h1 id="{_esc(paper["key"])}">{_esc(paper["title"])}</h1><p><em>{_esc(paper["citation"])}</em></p>')
+        for sec in order:
+            sec_anchor = f"{paper['key']}-" + sec.lower().replace(" ", "-")
+            toc.append(f'<li><a href="#{_esc(sec_anchor)}">{_esc(sec)} {_esc(titles.get(sec, ""))}</a><ol>')
+            toc += [f'<li><a href="#{_esc(anchor(e))}">{_esc(e["id"])}</a>: {_esc(e["title"])} '
+                    f'<span class="verdict {_esc(e["verdict"] or "")}">{_esc(e["verdict"] or "not yet checked")}</span></li>'
+                    for e in groups[sec]]
+            toc.append("</ol></li>")
+            body.append(f'<h2 id="{_esc(sec_anchor)}">{_esc(sec)} {_esc(titles.get(sec, ""))}</h2>')
+            body += [_statement(e, figures) for e in groups[sec]]
         toc.append("</ol></li>")
-        body.append(f'<h2 id="{anchor}">{_esc(sec)} {_esc(titles.get(sec, ""))}</h2>')
-        body += [_statement(e, figures) for e in groups[sec]]
     toc.append("</ol></nav>")
+    legend = "".join(f"<tr><td><code>{_esc(k)}</code></td><td>{_esc(v)}</td></tr>" for k, v in doc["verdict_legend"].items())
     status = "" if doc["complete"] else " <b>Incomplete: the run stopped early.</b>"
-    head = (f"<h1>vae-verify report</h1><p>Paper: {_esc(doc['paper'])}</p><p>Generated {_esc(doc['generated'])} by "
+    head = (f"<h1>vae-verify report</h1><p>Generated {_esc(doc['generated'])} by "
             f"vae-verify {_esc(doc['version'])} in {doc['elapsed_s']:.1f} s; Hypothesis profile "
-            f"<code>{_esc(doc.get('hypothesis_profile', 'ci'))}</code>.{status}</p>")
+            f"<code>{_esc(doc.get('hypothesis_profile', 'ci'))}</code>.{status}</p>"
+            f"<table><tr><th>verdict</th><th>meaning</th></tr>{legend}</table>")
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
             "style-src 'unsafe-inline'\"><title>vae-verify report</title>"

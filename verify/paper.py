@@ -72,7 +72,7 @@ class Experiment:
     run: Callable[[dict], ProofReport]
 
 
-@dataclass
+@dataclass(eq=False)  # papers compare (and hash) by identity
 class Paper:
     """A paper: what it is, its sections in order, its statements in paper order, and (once loaded)
     the proof of each statement it checks and its experiments."""
@@ -150,12 +150,6 @@ class Paper:
         if s.id not in self.proofs:
             raise VerifyError("statement id", statement_id, f"is not checked yet in {self.key}")
         return run_check(s, self.proofs[s.id], paper=self.key)
-
-    def section_of(self, statement: Statement) -> str:
-        """The first of the paper's sections that the statement's reference names ("Other" if none)."""
-        ref = statement.reference
-        hits = [(ref.find(name), name) for name, _ in self.sections if name in ref]
-        return min(hits)[1] if hits else "Other"
 
 
 class Registry:

@@ -1,23 +1,28 @@
-"""Verdicts and derivations to ``report.json`` and ``report.md``.
+"""Verdicts and derivations to ``report.json`` and ``report.md`` (the HTML page is :mod:`verify.html`).
 
-JSON schema (``schema_version`` 1) -- also documented in the README:
+JSON schema (``schema_version`` 2) -- also documented in the README:
 
     {
-      "schema_version": 1, "tool": "vae-verify", "version": str, "paper": str,
-      "generated": ISO-8601 UTC time, "elapsed_s": float, "complete": bool,
+      "schema_version": 2, "tool": "vae-verify", "version": str,
+      "papers": [{"key", "title", "citation", "sections": [[name, printed title], ...]}],
+      "generated": ISO-8601 UTC time, "elapsed_s": float, "complete": bool, "hypothesis_profile": str,
+      "verdict_legend": {verdict: meaning},
       "statements": [
-        {"id": str, "title": str, "reference": str, "printed": str, "formula": LaTeX str, "checked": bool,
-         "verdict": one of verified | verified_numerically | refuted | holds_as_corrected |
+        {"id": str, "paper": paper key, "title", "reference", "printed", "formula": LaTeX str,
+         "statement_scope": str, "proof_scope": str, "checked": bool,
+         "verdict": verified | verified_bounded | verified_numerically | refuted | holds_as_corrected |
                     inconclusive, or null when not checked yet,
-         "verdict_meaning": str, "summary": str, "elapsed_s": float, "error": str | null,
+         "verdict_meaning": str, "verdict_reason": str, "summary": str, "elapsed_s": float, "error": str | null,
          "errata": [{"where", "printed", "witness", "correction", "correction_status"}],
-         "figures": [{"path": "figures/<id>-<name>.png", "caption": str}],
-         "notes": [markdown str],   # e.g. Table 1 beside the paper's
+         "findings": [{"kind", "title", "text", "witness", "method"}],
+         "figures": [{"path": "figures/<paper>-<id>-<name>.png", "caption": str}],
+         "notes": [markdown str],
          "evidence": [
            {"role": statement | support | correction | proof, "kind": "derivation" | "check",
-            "scope": str, "status": proved | numerically_verified | failed | undecided,
-            # derivation:
-            "title", "start", "start_latex", "start_reason", "elapsed_s",
+            "scope": str, "coverage": all | bounded,
+            "status": proved | numerically_verified | failed | undecided,
+            # derivation: ("status" is the derivation as printed, "corrected_status" with its corrections)
+            "title", "start", "start_latex", "start_reason", "elapsed_s", "corrected_status",
             "steps": [{"index", "relation", "expression", "latex", "reason", "source", "status",
                        "method", "worst_error", "witness", "constant", "note"}],
             # check:
@@ -30,51 +35,60 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Sequence
 
 from ._errors import VerifyError
-from .claims import Statement
+from .claims import VERDICT_LEGEND, Statement
+from .paper import Paper
 
-__all__ = ["PAPER", "FORMATS", "report_dict", "render_markdown", "statement_markdown", "write_report",
+__all__ = ["FORMATS", "SCHEMA_VERSION", "report_dict", "render_markdown", "statement_markdown", "write_report",
            "write_figures", "figure_files", "ensure_writable"]
 
-PAPER = ("Koehler, Mehta, Zhou, Risteski: Variational autoencoders in the presence of low-dimensional "
-         "data: landscape and implicit bias")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+FORMATS = ("md", "html")
 
 
-def _not_checked(s: Statement) -> dict:
-    return {"id": s.id, "title": s.title, "reference": s.reference, "printed": s.printed, "formula": s.formula,
-            "checked": False,
-            "verdict": None, "verdict_meaning": "not yet checked", "summary": "no proof module yet",
-            "elapsed_s": 0.0, "error": None, "errata": [], "evidence": [], "figures": [], "notes": []}
+def _not_checked(paper: Paper, s: Statement, why: str) -> dict:
+    return {"id": s.id, "paper": paper.key, "title": s.title, "reference": s.reference, "printed": s.printed,
+            "formula": s.formula, "statement_scope": s.scope, "proof_scope": "", "checked": False,
+            "verdict": None, "verdict_meaning": why, "verdict_reason": "", "summary": why,
+            "elapsed_s": 0.0, "error": None, "errata": [], "findings": [], "evidence": [], "figures": [], "notes": []}
 
 
-def report_dict(statements: Sequence[Statement], results: dict, elapsed_s: float, complete: bool) -> dict:
-    """The JSON document: one entry per statement, in paper order."""
+def report_dict(papers: Sequence[Paper], results: dict, elapsed_s: float, complete: bool,
+                only: Sequence = None) -> dict:
+    """The JSON document: for each paper, one entry per statement in paper order.
+
+    ``results`` maps (paper key, statement id) to a ClaimResult; ``only`` (a set of such pairs)
+    restricts the entries to those statements (``vae-verify check``)."""
     from . import __version__
     from .strategies import active_profile
 
     entries = []
-    for s in statements:
-        if s.id in results:
-            entries.append(results[s.id].to_dict())
-        elif s.module is None:
-            entries.append(_not_checked(s))
-        elif not complete:
-            entry = _not_checked(s)
-            entry["verdict_meaning"] = entry["summary"] = "not reached: the run stopped before this statement"
-            entries.append(entry)
+    for paper in papers:
+        for s in paper.statements:
+            key = (paper.key, s.id)
+            if only is not None and key not in only:
+                continue
+            if key in results:
+                entries.append(results[key].to_dict())
+            elif s.id not in paper.load().proofs:
+                entries.append(_not_checked(paper, s, "not yet checked: no proof module"))
+            else:
+                entries.append(_not_checked(paper, s, "not reached: the run stopped before this statement"))
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": "vae-verify",
         "version": __version__,
-        "paper": PAPER,
+        "papers": [{"key": p.key, "title": p.title, "citation": p.citation, "sections": [list(x) for x in p.sections]}
+                   for p in papers],
         "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "elapsed_s": round(elapsed_s, 3),
         "complete": complete,
         "hypothesis_profile": active_profile(),
+        "verdict_legend": dict(VERDICT_LEGEND),
         "statements": entries,
     }
 
@@ -88,14 +102,22 @@ def _cell(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def anchor(e: dict) -> str:
+    """The HTML/Markdown anchor of a statement entry: ``<paper>-<id>``."""
+    return f"{e['paper']}-{e['id']}"
+
+
 def statement_markdown(e: dict, figures: bool = True) -> list:
     """The markdown lines of one statement's entry (a ``ClaimResult.to_dict()``); ``figures=False``
     leaves out the links to figure files (a notebook shows the images themselves)."""
-    out = [f"## {e['id']}", "", f"**{e['title']}** ({e['reference']})", "", f"> {e['printed']}", ""]
+    out = [f'<a id="{anchor(e)}"></a>', "", f"## {e['id']}", "", f"**{e['title']}** ({e['reference']})", "",
+           f"> {e['printed']}", ""]
     if not e["checked"]:
         out += [f"_{e['summary']}_", ""]
         return out
     out += [f"**Verdict: {e['verdict']}** ({e['verdict_meaning']}); {e['elapsed_s']:.1f} s", "",
+            f"- **Scope of the statement:** {e['statement_scope'] or 'as printed'}",
+            f"- **Scope of what was shown:** {e['proof_scope'] or 'see the evidence'}", "",
             e["summary"], ""]
     if e["error"]:
         out += [f"Error: `{e['error']}`", ""]
@@ -110,16 +132,23 @@ def statement_markdown(e: dict, figures: bool = True) -> list:
                     f"  - witness: {x['witness']}",
                     f"  - correction: {x['correction']} ({x['correction_status']})"]
         out.append("")
+    if e.get("findings"):
+        out += ["### Findings (beyond the paper)", ""]
+        for f in e["findings"]:
+            out += [f"- **{f['title']}** ({f['kind']}): {f['text']}", f"  - witness: {f['witness']}",
+                    f"  - how it was found: {f['method']}"]
+        out.append("")
     out += ["### Evidence", ""]
     for ev in e["evidence"]:
+        cover = " (whole scope)" if ev.get("coverage") == "all" else ""
         if ev["kind"] == "check":
-            out += [f"- check **{ev['name']}** [{ev['role']}, {ev['scope']}]: {ev['status']}; "
+            out += [f"- check **{ev['name']}** [{ev['role']}, {ev['scope']}{cover}]: {ev['status']}; "
                     f"{ev['method']}; worst error {_fmt_err(ev['worst_error'])}"
                     + (f"; witness: {ev['witness']}" if ev["witness"] else "")
                     + (f"; {ev['details']}" if ev["details"] else ""), ""]
             continue
         is_open = " open" if ev["status"] == "failed" else ""
-        out += [f"<details{is_open}><summary><b>{ev['title']}</b> [{ev['role']}]: {ev['status']} "
+        out += [f"<details{is_open}><summary><b>{ev['title']}</b> [{ev['role']}{cover}]: {ev['status']} "
                 f"({len(ev['steps'])} step(s))</summary>", "",
                 f"Start: `{_cell(ev['start'], 300)}` -- {ev['start_reason']}", "",
                 "| # | rel | expression | reason | source | status | method | worst error (inequality: worst excess) |",
@@ -137,52 +166,78 @@ def statement_markdown(e: dict, figures: bool = True) -> list:
     return out
 
 
+def legend_markdown(doc: dict) -> list:
+    return ["| verdict | meaning |", "|---|---|"] + [f"| `{k}` | {v} |" for k, v in doc["verdict_legend"].items()]
+
+
 def render_markdown(doc: dict) -> str:
-    """Human-readable report: a summary table, then each statement with its evidence."""
-    out = ["# vae-verify report", "", f"Paper: {doc['paper']}", "",
+    """Human-readable report: per paper a summary table, then each statement with its evidence."""
+    out = ["# vae-verify report", "",
            f"Generated {doc['generated']} by vae-verify {doc['version']} in {doc['elapsed_s']:.1f} s"
            + ("" if doc["complete"] else " -- **incomplete: the run stopped early**")
-           + f"; Hypothesis profile `{doc.get('hypothesis_profile', 'ci')}`", "",
-           "| statement | where in the paper | verdict | time (s) |", "|---|---|---|---|"]
-    for e in doc["statements"]:
-        verdict = e["verdict"] or "not yet checked"
-        out.append(f"| [{e['id']}](#{e['id']}) | {e['reference']} | **{verdict}** | {e['elapsed_s']:.1f} |")
-    out += ["", "Verdicts: verified = exact symbolic proof for the stated scope, confirmed numerically; "
-            "verified_numerically = held on every instance tried; refuted = a witness contradicts the printed "
-            "statement; holds_as_corrected = printed form refuted, corrected form verified; inconclusive = "
-            "could not decide.", ""]
-    for e in doc["statements"]:
-        out += statement_markdown(e)
+           + f"; Hypothesis profile `{doc.get('hypothesis_profile', 'ci')}`", ""]
+    out += legend_markdown(doc) + [""]
+    for paper in doc["papers"]:
+        entries = [e for e in doc["statements"] if e["paper"] == paper["key"]]
+        if not entries:
+            continue
+        out += [f"# {paper['title']}", "", f"_{paper['citation']}_", "",
+                "| statement | where in the paper | verdict | scope of the statement | scope of what was shown | time (s) |",
+                "|---|---|---|---|---|---|"]
+        for e in entries:
+            verdict = e["verdict"] or "not yet checked"
+            out.append(f"| [{e['id']}](#{anchor(e)}) | {e['reference']} | **{verdict}** | {_cell(e['statement_scope'], 90)} "
+                       f"| {_cell(e['proof_scope'], 120)} | {e['elapsed_s']:.1f} |")
+        out.append("")
+        for e in entries:
+            out += statement_markdown(e)
     return "\n".join(out) + "\n"
 
 
 def ensure_writable(out_dir) -> Path:
     """Create ``out_dir`` if needed and prove it can be written, or raise VerifyError naming it."""
+    if str(out_dir).strip() == "":
+        raise VerifyError("--out", str(out_dir), "is empty; name a directory")
     path = Path(out_dir)
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".vae-verify-write-test"
-        probe.write_text("ok")
-        probe.unlink()
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".vae-verify-write-test-")
+        os.close(fd)
+        os.unlink(probe)
     except OSError as exc:
         raise VerifyError("--out", str(out_dir), f"cannot be written ({exc.strerror or exc})") from None
     return path
 
 
-FORMATS = ("md", "html")
-
-
 def write_figures(out_dir: Path, results: dict) -> None:
     """Write every result's figures as PNG files under out_dir/figures/."""
     for path, png in figure_files(results).items():
-        target = Path(out_dir) / path
-        target.parent.mkdir(exist_ok=True)
-        target.write_bytes(png)
+        _atomic_write(Path(out_dir) / path, png)
 
 
 def figure_files(results: dict) -> dict:
-    """Every figure of ``results`` (id -> ClaimResult): its path in the report -> its PNG bytes."""
+    """Every figure of ``results`` (key -> ClaimResult): its path in the report -> its PNG bytes."""
     return {path: png for res in results.values() for path, png in res.figure_files().items()}
+
+
+def _atomic_write(target: Path, data) -> None:
+    """Write ``data`` to a unique temporary file beside ``target``, then rename it over ``target``
+    (a reader never sees a half-written file; no predictable name is ever followed as a link)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+#: the files each format writes; a file of the other format left by an earlier run is removed, so
+#: a directory never holds a report.md beside a newer report.json
+_FORMAT_FILES = {"md": ("report.md",), "html": ("report.html",)}
 
 
 def write_report(out_dir: Path, doc: dict, results: dict, fmt: str = "md") -> tuple:
@@ -201,9 +256,12 @@ def write_report(out_dir: Path, doc: dict, results: dict, fmt: str = "md") -> tu
         texts.append(("report.html", render_html(doc, figure_files(results))))
     paths = []
     for name, text in texts:
-        target = out_dir / name
-        tmp = out_dir / f".{name}.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-        paths.append(target)
+        _atomic_write(out_dir / name, text)
+        paths.append(out_dir / name)
+    for other, names in _FORMAT_FILES.items():
+        if other != fmt:
+            for name in names:
+                stale = out_dir / name
+                if stale.is_file() and not stale.is_symlink():
+                    stale.unlink()
     return tuple(paths)

@@ -58,7 +58,7 @@ for _name, _kw in PROFILES.items():
 
 def active_profile() -> str:
     """The profile named by HYPOTHESIS_PROFILE (default ``ci``); an unknown name is an error."""
-    name = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+    name = os.environ.get("HYPOTHESIS_PROFILE") or "ci"  # empty means unset
     if name not in PROFILES:
         raise VerifyError("HYPOTHESIS_PROFILE", name, f"unknown profile; choose one of {sorted(PROFILES)}")
     return name

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from proofs.koehler2022 import PAPER
-from verify import Check, Erratum, Figure, Status
+from verify import Check, Erratum, Figure, Option, Status
 from verify import tolerances as tol
 from proofs.koehler2022 import thresholds as th
 from verify.claims import Evidence, ProofReport, Role
@@ -160,3 +160,33 @@ def build(config_list=None, progress: bool = True, **table_options):
 @PAPER.proof("table1")
 def check() -> ProofReport:
     return build()
+
+
+def _settings(text: str) -> tuple:
+    from proofs.koehler2022.table1 import parse_settings
+
+    return parse_settings(text)
+
+
+@PAPER.experiment("table1", statement="table1", description="the linear VAEs of Table 1 (Section 6)", options=(
+    Option("--mode", str, "both", "population: the exact loss (4); minibatch: fresh samples (the paper's); both",
+           choices=("population", "minibatch", "both")),
+    Option("--steps", int, 100_000, "Adam steps per run (default 100000)", minimum=1, maximum=10_000_000),
+    Option("--lr", float, 1e-3, "Adam learning rate (default 1e-3)", minimum=1e-12, maximum=1.0),
+    Option("--batch", int, 100, "minibatch size (default 100)", minimum=1, maximum=100_000),
+    Option("--latent", int, 20, "latent dimension r (default 20)", minimum=1, maximum=1_000),
+    Option("--seeds", int, 3, "seeds 0..N-1 per setting (default 3)", minimum=1, maximum=1_000),
+    Option("--settings", str, None, "'r*,d' pairs, e.g. '3,12 6,20' (default: Table 1's seven)", parse=_settings),
+    Option("--samples", int, 10_000, "generator samples for the sampled eigenvalue error", minimum=2,
+           maximum=10_000_000),
+))
+def reproduce(options: dict) -> ProofReport:
+    """``vae-verify reproduce table1``: the runs of Table 1 with the given options."""
+    from proofs.koehler2022.table1 import MODES_RUN, SETTINGS
+
+    modes = MODES_RUN if options["mode"] == "both" else (options["mode"],)
+    configs_ = [TrainConfig(mode=m, steps=options["steps"], lr=options["lr"], batch=options["batch"],
+                            latent=options["latent"]) for m in modes]
+    return build(configs_, settings=options["settings"] or SETTINGS, seeds=tuple(range(options["seeds"])),
+                 samples=options["samples"], jobs=options["jobs"], cache_dir=options["cache_dir"],
+                 use_cache=options["use_cache"])
