@@ -10,8 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._errors import VerifyError
+from ..validate import check_array, check_callable, check_int, check_positive_int, check_rng
 from ._objective import LObjective, L1Objective
-from ._validate import as_matrix, as_positive_scalar, as_positive_vector
+from ._validate import D_MIN, as_D, as_eps, as_matrix
 
 __all__ = ["LinearProblem", "loss_L", "loss_L1", "optimal_D", "reconstruction_error", "monte_carlo_loss", "monte_carlo_loss_3"]
 
@@ -43,30 +44,54 @@ class LinearProblem:
 def reconstruction_error(A, At, Bt, D) -> float:
     """E||x - Ã(B̃x + D^{1/2}z')||² = ||A - ÃB̃A||_F² + sum_i D_ii ||Ã_i||² (proof of Lemma 8)."""
     p = LinearProblem.of(A, At, Bt)
-    D = as_positive_vector("D", D, p.r)
-    fit = float(np.sum((p.A - p.At @ (p.Bt @ p.A)) ** 2))
-    return fit + float(D @ np.sum(p.At**2, axis=0))
+    D = as_D("D", D, p.r)
+    with np.errstate(over="ignore", invalid="ignore"):
+        fit = float(np.sum((p.A - p.At @ (p.Bt @ p.A)) ** 2))
+        value = fit + float(D @ np.sum(p.At**2, axis=0))
+    return _finite(value, p, None)
+
+
+def _finite(value: float, p: "LinearProblem", eps) -> float:
+    """``value`` if it is a finite float64; else a VerifyError naming the argument that overflowed:
+    the matrix with the largest entry if that entry's square overflows, else ε (the 1/ε² terms)."""
+    if np.isfinite(value):
+        return float(value)
+    name, arr = max((("A", p.A), ("At", p.At), ("Bt", p.Bt)), key=lambda kv: float(np.max(np.abs(kv[1]))))
+    if eps is None or float(np.max(np.abs(arr))) ** 2 > np.finfo(float).max ** 0.5:
+        raise VerifyError(name, arr, f"the loss overflows float64 at these entries (value {value})")
+    raise VerifyError("eps", eps, f"the loss overflows float64 at this ε (value {value}): the 1/ε² terms are too large")
 
 
 def loss_L(A, At, Bt, D, eps) -> float:
     """Eq. (4): (1/2ε²)||A-ÃB̃A||² + ½||B̃A||² + d log ε + ½ Σ_i (D_ii||Ã_i||²/ε² + D_ii - log D_ii)."""
     p = LinearProblem.of(A, At, Bt)
     obj = LObjective(p.A, p.r)
-    return obj.value(obj.pack(p.At, p.Bt, D, eps))
+    x = obj.pack(p.At, p.Bt, D, eps)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = obj.value(x)
+    return _finite(value, p, x[-1])
 
 
 def optimal_D(At, eps) -> np.ndarray:
     """Lemma 3: D_ii = ε² / (||Ã_i||² + ε²)."""
     At = as_matrix("At", At)
-    eps = as_positive_scalar("eps", eps)
-    return eps**2 / (np.sum(At**2, axis=0) + eps**2)
+    eps = as_eps("eps", eps)
+    with np.errstate(over="ignore"):
+        D = eps**2 / (np.sum(At**2, axis=0) + eps**2)
+    if not D.min() >= D_MIN:
+        raise VerifyError("eps", eps, f"the optimal D_ii = ε²/(||Ã_i||² + ε²) = {D.min():.3g} underflow "
+                                      f"below {D_MIN:.3g}: ||Ã_i||²/ε² is too large for float64")
+    return D
 
 
 def loss_L1(A, At, Bt, eps) -> float:
     """Eq. (5): (1/2ε²)||A-ÃB̃A||² + ½||B̃A||² + (d-r) log ε + Σ_i (1 + log(||Ã_i||² + ε²))/2."""
     p = LinearProblem.of(A, At, Bt)
     obj = L1Objective(p.A, p.r)
-    return obj.value(obj.pack(p.At, p.Bt, eps))
+    x = obj.pack(p.At, p.Bt, eps)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = obj.value(x)
+    return _finite(value, p, x[-1])
 
 
 def monte_carlo_loss(A, At, Bt, D, eps, n: int, rng: np.random.Generator, batch: int = 50_000):
@@ -76,10 +101,11 @@ def monte_carlo_loss(A, At, Bt, D, eps, n: int, rng: np.random.Generator, batch:
     integrand of (9) (the terms (10) are exact).
     """
     p = LinearProblem.of(A, At, Bt)
-    D = as_positive_vector("D", D, p.r)
-    eps = as_positive_scalar("eps", eps)
-    if not isinstance(n, (int, np.integer)) or n < 2:
-        raise VerifyError("n", n, "must be an integer >= 2")
+    D = as_D("D", D, p.r)
+    eps = as_eps("eps", eps)
+    n = check_int("n", n, minimum=2)
+    rng = check_rng("rng", rng)
+    batch = check_positive_int("batch", batch)
     total = 0.0
     total_sq = 0.0
     done = 0
@@ -119,14 +145,13 @@ def monte_carlo_loss_3(x, f, g, D, eps, rng: np.random.Generator):
     x = as_matrix("x", x)
     n, d = x.shape
     if n < 2:
-        raise VerifyError("x", x.shape, "need at least 2 samples")
-    eps = as_positive_scalar("eps", eps)
-    code = np.asarray(g(x), dtype=float)
-    if code.ndim != 2 or code.shape[0] != n:
-        raise VerifyError("g(x).shape", code.shape, f"must be ({n}, r)")
-    D = as_positive_vector("D", D, code.shape[1])
-    out = np.asarray(f(code + np.sqrt(D) * rng.standard_normal(code.shape)), dtype=float)
-    if out.shape != x.shape:
-        raise VerifyError("f(code).shape", out.shape, f"must be {x.shape}, the shape of x")
+        raise VerifyError("x.shape", x.shape, "need at least 2 samples (rows)")
+    f = check_callable("f", f)
+    g = check_callable("g", g)
+    eps = as_eps("eps", eps)
+    rng = check_rng("rng", rng)
+    code = check_array("g(x)", g(x), shape=(n, None))
+    D = as_D("D", D, code.shape[1])
+    out = check_array("f(code)", f(code + np.sqrt(D) * rng.standard_normal(code.shape)), shape=x.shape)
     h = _integrand_3(x, code, out, eps)
     return float(np.mean(h)) + _regulariser(d, D, eps), float(np.std(h, ddof=1) / np.sqrt(n))

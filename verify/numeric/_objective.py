@@ -19,9 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._errors import VerifyError
-from ._validate import as_matrix, as_positive_scalar, as_positive_vector
+from ..validate import check_array, check_choice, check_positive_int
+from ._validate import D_MIN, D_WHY, EPS_MIN, EPS_WHY, as_D, as_eps, as_matrix
 
-__all__ = ["Objective", "L1Objective", "LObjective", "objective", "objective_for"]
+__all__ = ["LOSSES", "Objective", "L1Objective", "LObjective", "objective", "objective_for"]
+
+#: The two losses: "L1" (eq. 5) and "L" (eq. 4).
+LOSSES = ("L1", "L")
 
 
 @dataclass(frozen=True)
@@ -34,8 +38,7 @@ class Objective:
     def __post_init__(self):
         A = as_matrix("A", self.A)
         object.__setattr__(self, "A", A)
-        if not isinstance(self.r, (int, np.integer)) or self.r < 1:
-            raise VerifyError("r", self.r, "must be a positive integer")
+        object.__setattr__(self, "r", check_positive_int("r", self.r))
         object.__setattr__(self, "Sigma", A @ A.T)
 
     @property
@@ -47,11 +50,49 @@ class Objective:
         return 2 * self.d * self.r
 
     # ---- packing ------------------------------------------------------------------------
+    def check_point(self, x, name: str = "x") -> np.ndarray:
+        """``x`` as a packed parameter vector of this objective: float64 of length ``size``, finite,
+        ε >= EPS_MIN and (for L) every D_ii >= D_MIN (see :mod:`._validate`); else VerifyError.
+
+        Cheap when x is already a float64 vector (one ``isfinite`` and a comparison on the variance
+        slots), since value/gradient/hessian call it at every step of an integrator.
+        """
+        if type(x) is not np.ndarray or x.dtype != np.float64 or x.shape != (self.size,):
+            x = check_array(name, x, ndim=1)
+            if x.shape != (self.size,):
+                raise VerifyError(f"{name}.shape", x.shape, f"must be ({self.size},) for d={self.d}, r={self.r}")
+        if not self.point_ok(x):
+            raise VerifyError(name, x, self.point_problem(x))
+        return x
+
+    def point_ok(self, x) -> bool:
+        """Cheap test of a float64 vector of the right length: finite, with variances in range."""
+        return bool(np.isfinite(x).all() and x[-1] >= EPS_MIN and self._variances_ok(x))
+
+    def _variances_ok(self, x) -> bool:
+        return True
+
+    def point_problem(self, x) -> str | None:
+        """What is wrong with the packed vector x (of the right length), or None."""
+        bad = np.nonzero(~np.isfinite(x))[0]
+        if bad.size:
+            return f"has non-finite entries (NaN or ±inf) at positions {bad.tolist()[:10]}"
+        m = self.n_matrix
+        D = x[m:-1]
+        if D.size and not D.min() >= D_MIN:
+            i = int(np.argmin(D))
+            return (f"D_{i + 1} (entry {m + i}) = {D[i]:.6g}: the variances D must be "
+                    + ("> 0" if D[i] <= 0 else f">= {D_MIN:.3g} ({D_WHY})"))
+        if not x[-1] >= EPS_MIN:
+            return f"ε (the last entry) = {x[-1]:.6g} must be " + ("> 0" if x[-1] <= 0 else f">= {EPS_MIN:.3g} ({EPS_WHY})")
+        return None
+
     def split(self, x):
+        """(Ã, B̃, rest) of a packed vector (checked by :meth:`check_point`)."""
+        return self._split(self.check_point(x))
+
+    def _split(self, x):
         d, r = self.d, self.r
-        x = np.asarray(x, dtype=float)
-        if x.shape != (self.size,):
-            raise VerifyError("x.shape", x.shape, f"must be ({self.size},) for d={d}, r={r}")
         At = x[: d * r].reshape(d, r)
         Bt = x[d * r : 2 * d * r].reshape(r, d)
         return At, Bt, x[2 * d * r :]
@@ -110,7 +151,7 @@ class L1Objective(Objective):
     def pack(self, At, Bt, eps) -> np.ndarray:
         At = as_matrix("At", At, (self.d, self.r))
         Bt = as_matrix("Bt", Bt, (self.r, self.d))
-        eps = as_positive_scalar("eps", eps)
+        eps = as_eps("eps", eps)
         return np.concatenate([At.ravel(), Bt.ravel(), [eps]])
 
     def value(self, x) -> float:
@@ -156,11 +197,14 @@ class LObjective(Objective):
 
     positive = property(lambda self: np.arange(self.n_matrix, self.size))  # D and ε
 
+    def _variances_ok(self, x) -> bool:
+        return bool(x[self.n_matrix : -1].min() >= D_MIN)
+
     def pack(self, At, Bt, D, eps) -> np.ndarray:
         At = as_matrix("At", At, (self.d, self.r))
         Bt = as_matrix("Bt", Bt, (self.r, self.d))
-        D = as_positive_vector("D", D, self.r)
-        eps = as_positive_scalar("eps", eps)
+        D = as_D("D", D, self.r)
+        eps = as_eps("eps", eps)
         return np.concatenate([At.ravel(), Bt.ravel(), D, [eps]])
 
     def _unpack(self, x):
@@ -212,14 +256,13 @@ def objective_for(loss: str, A, x0) -> Objective:
 
     L1 packs 2dr + 1 numbers, L packs 2dr + r + 1.
     """
+    check_choice("loss", loss, LOSSES)
     A = as_matrix("A", A)
     d = A.shape[0]
-    x0 = np.asarray(x0, dtype=float)
+    x0 = check_array("x0", x0)
     if x0.ndim != 1:
         raise VerifyError("x0", x0, "must be a flat parameter vector (use Objective.pack)")
     per_r = {"L1": 2 * d, "L": 2 * d + 1}
-    if loss not in per_r:
-        raise VerifyError("loss", loss, f"unknown loss; choose one of {sorted(per_r)}")
     if x0.size < 1 + per_r[loss] or (x0.size - 1) % per_r[loss]:
         raise VerifyError("x0.shape", x0.shape, f"does not match loss {loss!r} with d={d}")
     return objective(loss, A, (x0.size - 1) // per_r[loss])
@@ -228,6 +271,4 @@ def objective_for(loss: str, A, x0) -> Objective:
 def objective(loss: str, A, r: int) -> Objective:
     """``objective("L1", A, r)`` or ``objective("L", A, r)``."""
     table = {"L1": L1Objective, "L": LObjective}
-    if loss not in table:
-        raise VerifyError("loss", loss, f"unknown loss; choose one of {sorted(table)}")
-    return table[loss](A, r)
+    return table[check_choice("loss", loss, LOSSES)](A, r)

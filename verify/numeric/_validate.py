@@ -1,58 +1,66 @@
-"""Input checking for the numeric layer: every message names the argument and the value."""
+"""Input checking for the numeric layer, on top of :mod:`verify.validate`: the matrices of the
+linear VAE and its variances D and ε, with the smallest variances float64 can take.
+
+Every message names the argument and its value (see :class:`verify.VerifyError`).
+
+The smallest variances.  The losses (4), (5), their gradients and Hessians divide by ε², ε³, ε⁴
+and by D_ii, D_ii² (:mod:`._objective`).  Below ``EPS_MIN`` = (smallest normal float64)^(1/4)
+≈ 1.2e-77, ε⁴ is no longer a normal float64 and 1/ε⁴ overflows; below ``D_MIN`` = (smallest normal
+float64)^(1/2) ≈ 1.5e-154 the same happens to 1/D_ii².  Such variances are *refused* with a
+VerifyError (not computed: the loss there is dominated by an overflowing 1/ε² term, so a float64
+answer would be ±inf or garbage).  Every ε the project uses (flows stop at ε >= 1e-12, the
+theorems are checked down to ε = 1e-8) is far above these limits.
+"""
 from __future__ import annotations
 
 import numpy as np
 
 from .._errors import VerifyError
+from ..validate import check_array, check_positive_real
 
-__all__ = ["as_matrix", "as_positive_vector", "as_positive_scalar"]
+__all__ = ["EPS_MIN", "D_MIN", "as_matrix", "as_positive_vector", "as_positive_scalar", "as_eps", "as_D"]
+
+_TINY = float(np.finfo(np.float64).tiny)
+#: The smallest ε accepted: ε⁴ (in the Hessians) must be a normal float64, so 1/ε⁴ is finite.
+EPS_MIN = _TINY**0.25
+#: The smallest D_ii accepted: D_ii² (in the Hessian of (4)) must be a normal float64.
+D_MIN = _TINY**0.5
+
+EPS_WHY = "below it 1/ε⁴ overflows float64"
+D_WHY = "below it 1/D² overflows float64"
 
 
 def as_matrix(name: str, value, shape=None) -> np.ndarray:
-    """A finite 2-D float array; ``shape`` entries that are None are free."""
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise VerifyError(name, value, f"is not a numeric array ({exc})") from None
-    if arr.ndim != 2:
-        raise VerifyError(name, value, f"must be a 2-D matrix, got {arr.ndim} dimension(s)")
-    if shape is not None:
-        for axis, (want, got) in enumerate(zip(shape, arr.shape)):
-            if want is not None and want != got:
-                raise VerifyError(f"{name}.shape", arr.shape, f"axis {axis} must have length {want}")
-    if not np.all(np.isfinite(arr)):
-        raise VerifyError(name, value, "has non-finite entries")
-    return arr
+    """A finite, non-empty, real 2-D float array; ``shape`` entries that are None are free."""
+    return check_array(name, value, ndim=2, shape=shape)
 
 
-def as_positive_vector(name: str, value, length: int) -> np.ndarray:
-    """A finite 1-D array of the given length with strictly positive entries (e.g. diag D)."""
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise VerifyError(name, value, f"is not a numeric array ({exc})") from None
+def as_positive_vector(name: str, value, length: int, minimum: float = D_MIN, why: str = D_WHY) -> np.ndarray:
+    """A finite 1-D array of the given length with entries >= ``minimum`` > 0 (e.g. diag D).
+
+    A square diagonal matrix is accepted and its diagonal returned.
+    """
+    arr = check_array(name, value)
     if arr.ndim == 2 and arr.shape[0] == arr.shape[1]:
-        off = arr - np.diag(np.diag(arr))
-        if np.any(off != 0):
+        if np.any(arr - np.diag(np.diag(arr)) != 0):
             raise VerifyError(name, value, "must be diagonal")
         arr = np.diag(arr)
     if arr.shape != (length,):
-        raise VerifyError(f"{name}.shape", arr.shape, f"must be ({length},) (the diagonal of an r x r matrix, r={length})")
-    if not np.all(np.isfinite(arr)):
-        raise VerifyError(name, value, "has non-finite entries")
-    if np.any(arr <= 0):
-        raise VerifyError(name, value, "entries must be > 0")
-    return arr
+        raise VerifyError(f"{name}.shape", arr.shape,
+                          f"must be ({length},) (the diagonal of an r x r matrix, r={length})")
+    return check_array(name, arr, positive=True, minimum=minimum, why=why)
 
 
-def as_positive_scalar(name: str, value) -> float:
-    """A finite, strictly positive float (e.g. ε)."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise VerifyError(name, value, "must be a real number") from None
-    if not np.isfinite(x):
-        raise VerifyError(name, value, "must be finite")
-    if x <= 0:
-        raise VerifyError(name, value, "must be > 0")
-    return x
+def as_positive_scalar(name: str, value, minimum: float | None = None, why: str = "") -> float:
+    """A finite real > 0 (and >= ``minimum`` when given)."""
+    return check_positive_real(name, value, minimum, why)
+
+
+def as_eps(name: str, value) -> float:
+    """ε̃: a finite real >= EPS_MIN."""
+    return check_positive_real(name, value, EPS_MIN, EPS_WHY)
+
+
+def as_D(name: str, value, r: int) -> np.ndarray:
+    """diag D̃ (a vector of length r, or a diagonal r x r matrix) with entries >= D_MIN."""
+    return as_positive_vector(name, value, r)
