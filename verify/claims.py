@@ -219,7 +219,7 @@ class ProofReport:
 
 
 def erratum_from(where: str, printed: str, check: Union[Check, StepRecord], correction: str,
-                 correction_check: Union[Check, StepRecord, Sequence, None]) -> Optional[Erratum]:
+                 correction_check: Union[Check, StepRecord, Sequence, None], context: str = "") -> Optional[Erratum]:
     """An erratum when ``check`` (of the printed form) failed, else None.
 
     The correction's status is the combined status of ``correction_check`` (one check, a step, or a
@@ -233,8 +233,9 @@ def erratum_from(where: str, printed: str, check: Union[Check, StepRecord], corr
     else:
         items = correction_check if isinstance(correction_check, (list, tuple)) else [correction_check]
         status = _combine([getattr(c, "corrected_status", None) or c.status for c in items])
-    return Erratum(where, printed, check.witness if isinstance(check.witness, str) else check.witness.describe(),
-                   correction, status or Status.UNDECIDED)
+    witness = check.witness if isinstance(check.witness, str) else check.witness.describe()
+    return Erratum(where, printed, witness + (f"; {context}" if context else ""), correction,
+                   status or Status.UNDECIDED)
 
 
 def _combine(statuses: Sequence[Status]) -> Optional[Status]:
@@ -333,10 +334,14 @@ class ClaimResult:
     @property
     def proof_scope(self) -> str:
         """What was shown: the scopes of the statement items, with their coverage."""
+        roles = (Role.STATEMENT, Role.CORRECTION) if self.verdict is Verdict.HOLDS_AS_CORRECTED else (Role.STATEMENT,)
         parts = []
         for e in self.evidence:
-            if e.role is Role.STATEMENT and e.scope and e.scope not in parts:
-                parts.append(e.scope)
+            if e.role in roles and e.scope:
+                text = ("corrected: " if e.role is Role.CORRECTION else "") + e.scope \
+                    + (" [whole scope]" if e.coverage is Coverage.ALL and e.status is Status.PROVED else "")
+                if text not in parts:
+                    parts.append(text)
         text = "; ".join(parts[:6]) + (f"; and {len(parts) - 6} more" if len(parts) > 6 else "")
         return text
 

@@ -25,7 +25,7 @@ import sympy as sp
 
 from proofs.koehler2022 import PAPER
 from verify import Derivation, Domain, Erratum, Evidence, Relation, Status
-from verify.claims import ProofReport, Role
+from verify.claims import ProofReport, Role, erratum_from
 from verify.derivation import check_derivative
 from verify.symbolic import linear_vae
 
@@ -87,18 +87,13 @@ def check() -> ProofReport:
     evidence.append(Evidence(Role.SUPPORT, linear_instance(), scope="linear VAE, d=2, r=2, r*=1"))
     evidence += [Evidence(Role.CORRECTION, d, scope="R > 0 (corrected)") for d in corrected]
     evidence.append(Evidence(Role.CORRECTION, corrected_fd, scope="random points"))
-    errata = []
     failed = [s for d in printed for s in d.steps if s.status is Status.FAILED]
-    corrected_status = Status.PROVED if all(d.status is Status.PROVED for d in corrected) else Status.NUMERIC
-    if failed:
-        errata.append(Erratum(
-            where="Lemma 2 (statement)",
-            printed="the optimal ε is sqrt(R/d) for every fixed f, g, D",
-            witness=f"{failed[0].witness.describe()}; there the printed ε* = 0 is not an admissible "
-                    "ε > 0 and L = d log ε + K has no minimiser (in the linear VAE: A = 0, Ã = 0)",
-            correction="add the hypothesis R = E||x - f(g(x) + D^{1/2}z')||² > 0",
-            correction_status=corrected_status,
-        ))
+    errata = [erratum_from(
+        "Lemma 2 (statement)", "the optimal ε is sqrt(R/d) for every fixed f, g, D", failed[0],
+        "add the hypothesis R = E||x - f(g(x) + D^{1/2}z')||² > 0",
+        [e for e in evidence if e.role is Role.CORRECTION],
+        context="there the printed ε* = 0 is not an admissible ε > 0 and L = d log ε + K has no minimiser "
+                "(in the linear VAE: A = 0, Ã = 0)")] if failed else []
     summary = (
         "As printed, the formula holds whenever the reconstruction error R is positive; at R = 0 it "
         "gives ε = 0, outside the domain, and no minimiser exists. With R > 0: ε* is the unique "

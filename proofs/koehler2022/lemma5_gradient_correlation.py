@@ -30,7 +30,7 @@ import sympy as sp
 from proofs.koehler2022 import PAPER
 from verify import Derivation, Domain, Erratum, Evidence, Status
 from verify import tolerances as tol
-from verify.claims import Check, ProofReport, Role
+from verify.claims import Check, ProofReport, Role, erratum_from
 from verify.derivation import check_relation, Relation
 from verify.numeric import objective, zero_rows
 from verify.properties import Outcome, property_check, relative_excess
@@ -176,11 +176,9 @@ def check() -> ProofReport:
                                  scope="the exact identity at larger sizes (independent NumPy gradient)"))
     printed, corrected = proof_display_check()
     evidence += [Evidence(Role.PROOF, printed), Evidence(Role.PROOF, corrected)]
-    if printed.status is Status.FAILED:
-        errata.append(Erratum("proof of Lemma 5, second display",
-                              "∂/∂Ã_ij (1/2) Σ_i D̃_jj ||Ã_j||²/ε̃² = D̃_jj Ã_ij/ε̃²  (sum over i, the row index)",
-                              printed.witness, "(1/2) Σ_j D̃_jj ||Ã_j||²/ε̃² (sum over the columns j)",
-                              corrected.status))
+    errata.append(erratum_from("proof of Lemma 5, second display",
+                               "∂/∂Ã_ij (1/2) Σ_i D̃_jj ||Ã_j||²/ε̃² = D̃_jj Ã_ij/ε̃²  (sum over i, the row index)",
+                               printed, "(1/2) Σ_j D̃_jj ||Ã_j||²/ε̃² (sum over the columns j)", corrected))
     summary = (
         f"Both inequalities follow from exact identities whose remainder is ||(ÃB̃A)^(i)||²/ε² >= 0: proved "
         f"(SymPy, with an mpmath witness) for every d <= 3, r <= 3, r* < d, and checked with the NumPy gradient "

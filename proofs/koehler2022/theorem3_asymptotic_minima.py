@@ -37,7 +37,7 @@ from hypothesis.extra.numpy import arrays
 from proofs.koehler2022 import PAPER
 from verify import Check, Derivation, Domain, Erratum, Evidence, Status
 from verify import tolerances as tol
-from verify.claims import ProofReport, Role
+from verify.claims import ProofReport, Role, erratum_from
 from verify.numeric import loss_L, loss_L1, optimal_D
 from verify.properties import Outcome, property_check, relative_excess
 from verify.strategies import LinearPoint, data_matrices, describe_array, matrices
@@ -323,12 +323,10 @@ def check() -> ProofReport:
     printed = first_inequality_property(eps_max=3.0)
     corrected = first_inequality_property(eps_max=1.0)
     evidence += [Evidence(Role.PROOF, printed), Evidence(Role.PROOF, corrected)]
-    if printed.status is Status.FAILED:
-        errata.append(Erratum(
-            "proof of Theorem 3, necessity, first inequality of the last display",
-            "(d - r) log ε + ½Σ_i(1 + log(||Ã_i||² + ε²)) >= ½Σ_{i: ||Ã_i|| >= δ}(1 + log(||Ã_i||² + ε²)), no condition on ε",
-            printed.witness, "holds for ε <= 1 (true eventually along ε -> 0, which is how the proof uses it)",
-            corrected.status))
+    errata.append(erratum_from(
+        "proof of Theorem 3, necessity, first inequality of the last display",
+        "(d - r) log ε + ½Σ_i(1 + log(||Ã_i||² + ε²)) >= ½Σ_{i: ||Ã_i|| >= δ}(1 + log(||Ã_i||² + ε²)), no condition on ε",
+        printed, "holds for ε <= 1 (true eventually along ε -> 0, which is how the proof uses it)", corrected))
     summaries.append(
         f"Sufficiency proved symbolically (L1 = (d - r + k) log ε + F(ε), F continuous at 0) for {len(SHAPES)} shapes "
         "d, r <= 3 with generic M, C, Z, and checked numerically on Hypothesis's sufficient pairs up to d = r = 8 "

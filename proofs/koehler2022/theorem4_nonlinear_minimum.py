@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 from proofs.koehler2022 import PAPER
 from verify import Check, Derivation, Domain, Erratum, Evidence, Status
 from verify import tolerances as tol
-from verify.claims import ProofReport, Role
+from verify.claims import ProofReport, Role, erratum_from
 from verify.derivation import check_finite_limit
 from verify.numeric import monte_carlo_loss_3
 from verify.properties import Outcome, property_check
@@ -278,19 +278,16 @@ def check() -> ProofReport:
         ders, G = symbolic_displays(*shape)
         evidence += [Evidence(Role.CORRECTION, der, scope="the proof's displays, σ(0) = 0") for der in ders]
         evidence.append(Evidence(Role.CORRECTION, check_finite_limit(G, EPS, ders[-1].title)))
-    corrected = [e.status for e in evidence if e.role == "correction"]
-    corr_status = Status.NUMERIC if all(c.holds for c in corrected) else Status.FAILED
-    errata = []
-    if printed_fit.status is Status.FAILED:
-        errata.append(Erratum("Theorem 4, hypotheses", "s >= 1 arbitrary, r > r* + 1", printed_fit.witness,
-                              "also r >= r* + s, so that (6) is defined", corr_status))
+    corrected = [e for e in evidence if e.role is Role.CORRECTION]
+    errata = [erratum_from("Theorem 4, hypotheses", "s >= 1 arbitrary, r > r* + 1", printed_fit,
+                           "also r >= r* + s, so that (6) is defined", corrected)]
     failed = [chk for chk in (printed_rec, printed_loss) if chk.status is Status.FAILED]
     if failed:
-        errata.append(Erratum("Theorem 4 and construction (6): 'an arbitrary nonlinearity σ'",
-                              "'an arbitrary nonlinearity σ' (Section 6 uses the logistic sigmoid)",
-                              " | ".join(f"{chk.name}: {chk.witness}" for chk in failed),
-                              "σ(0) = 0 (tanh, ReLU, the centred logistic σ - ½); with Ã2 = 0 the decoder adds "
-                              "σ(0) to every output coordinate", corr_status))
+        errata.append(erratum_from("Theorem 4 and construction (6): 'an arbitrary nonlinearity σ'",
+                                   "'an arbitrary nonlinearity σ' (Section 6 uses the logistic sigmoid)", failed[0],
+                                   "σ(0) = 0 (tanh, ReLU, the centred logistic σ - ½); with Ã2 = 0 the decoder adds "
+                                   "σ(0) to every output coordinate", corrected,
+                                   context=" | ".join(f"{chk.name}: {chk.witness}" for chk in failed[1:])))
     summary = (
         "As printed, Theorem 4 fails for the logistic sigmoid of Section 6 (σ(0) = ½: (6) does not reconstruct and "
         "L -> +inf) and (6) is undefined when r < r* + s. With σ(0) = 0 and r >= r* + s, the construction "
