@@ -125,3 +125,102 @@ SLOPE_ROUNDOFF = 1e-6
 #: VANISHED times its value at the start.  The sequences run ε from 0.3 down to 1e-8, over which
 #: those quantities (~ε²|log ε| or ε^(2α-2)) fall by 1e-9 or more; a quantity that stays put does not.
 VANISHED = 1e-6
+
+# ---- derivation steps (verify/derivation.py): the random points of every step ------------------
+#: Positive symbols are drawn log-uniformly from POINT_POSITIVE_RANGE, nonnegative ones uniformly
+#: from [0, POINT_NONNEGATIVE_MAX], other real ones uniformly from POINT_REAL_RANGE, positive integers
+#: from POINT_INTEGER_RANGE.  These points are the cheap first test of *every* step (identities
+#: included), so they stay where 50-digit evaluation of the paper's expressions is far from
+#: cancellation and IDENTITY_RTOL/ATOL are calibrated (values O(1)); tiny, huge and boundary values
+#: are the adversarial search's job (SEARCH_* below).
+POINT_POSITIVE_RANGE = (0.2, 5.0)
+POINT_NONNEGATIVE_MAX = 5.0
+POINT_REAL_RANGE = (-2.0, 2.0)
+POINT_INTEGER_RANGE = (1, 10)
+
+#: SymPy's simplify (and its sign/zero tests on a reduced difference) is tried only below this
+#: operation count: above it simplify takes minutes on the paper's expanded losses and never helps
+#: where expand/cancel did not; the step then relies on the other methods.
+SIMPLIFY_MAX_OPS = 400
+
+#: Random point coordinates are rounded to multiples of 1/POINT_DENOMINATOR so that substitution is
+#: exact (rationals) and witnesses are short; 4 decimals keep the draws essentially continuous.
+POINT_DENOMINATOR = 10_000
+
+#: An undefined function (an arbitrary decoder f) is instantiated at the random points as an affine
+#: map with coefficients k/FUNCTION_COEFFICIENT_DENOMINATOR, k uniform in FUNCTION_COEFFICIENT_RANGE
+#: (i.e. in [-2, 2] in steps of 0.1): generic enough that a step true only for special f fails, and
+#: of the same size as the points.  (The adversarial search treats the coefficients as variables.)
+FUNCTION_COEFFICIENT_RANGE = (-20, 20)
+FUNCTION_COEFFICIENT_DENOMINATOR = 10
+
+#: check_finite_limit evaluates F at variable = LIMIT_PROBE and compares with F(0): in our uses
+#: F(v) - F(0) = O(v²) = 1e-60, so LIMIT_ATOL = 1e-40 is 20 orders above the truth (and above the
+#: 50-digit round-off of values O(1)), while a 1/v or log v singularity gives >= 1e30 or >= 69.
+LIMIT_PROBE = 1e-30
+LIMIT_ATOL = 1e-40
+
+# ---- interval enclosures (verify/enclosure.py) ---------------------------------------------------
+#: Branch and bound stops (the step is then *not proved* by the enclosure) after this many boxes or
+#: seconds.  The one-variable steps of the paper (x - log x >= 1, ...) need < 100 boxes; a few
+#: thousand boxes of mpmath.iv (~0.1-1 ms each) keep a step under ~2 s on the shared machine.
+ENCLOSURE_MAX_BOXES = 3000
+ENCLOSURE_MAX_SECONDS = 2.0
+
+#: Working precision (bits) of the interval arithmetic.  Rounding is outward, so precision only
+#: affects how tight the enclosures are; 80 bits is 10^-24 relative, far below any gap we decide.
+ENCLOSURE_PREC = 80
+
+#: Branch and bound in more variables than this is hopeless within the budget (2^k boxes per
+#: halving of every side); such steps rely on SymPy or the search.
+ENCLOSURE_MAX_SYMBOLS = 6
+
+#: Above this SymPy operation count the gap is enclosed only as given: no alternative forms
+#: (cancel/factor/expand/horner) and no derivatives, whose construction would cost more than the
+#: budget.
+ENCLOSURE_MAX_OPS = 300
+
+#: A box narrower than this in the bisection variable t ∈ [0, 1] that is still undecided stops the
+#: enclosure (the gap touches 0 there or the enclosure is too loose); 1e-12 is 40 halvings, far past
+#: the box budget in one variable and still exact in float64.
+ENCLOSURE_MIN_WIDTH = 1e-12
+
+# ---- adversarial counterexample search (verify/search.py) ----------------------------------------
+#: Positive (and half-line) symbols are searched over 10^-SEARCH_LOG10_SPAN .. 10^SEARCH_LOG10_SPAN
+#: (1e-12 .. 1e12), real ones over ±sinh(asinh(10^12)): wide enough to expose steps that fail only
+#: for tiny or huge values, while float64 still represents both sides of the paper's expressions.
+SEARCH_LOG10_SPAN = 12
+
+#: Half of the random pool is drawn at moderate scales, |log10 x| <= SEARCH_MODERATE_LOG10, where
+#: false steps usually fail near a specific value (e.g. (x - 3/2)² >= 10^-4).
+SEARCH_MODERATE_LOG10 = 2
+
+#: Points of the random pool (evaluated vectorised in float64, ~1 ms per thousand for the paper's
+#: expressions), local minimisations of the gap (L-BFGS-B from the best points of the pool), and
+#: their evaluation budget each.  Measured: the false steps of tests/test_inequalities.py are found
+#: by the pool alone; the starts are for gaps that are negative only in a narrow region.
+SEARCH_RANDOM_POINTS = 2000
+SEARCH_STARTS = 6
+SEARCH_MAXFUN = 300
+
+#: Wall-clock budget of one search (checked between phases and starts).
+SEARCH_MAX_SECONDS = 2.0
+
+#: A float point is re-evaluated exactly (rational point, MP_DPS digits) when its normalised gap
+#: (upper - lower)/(1 + |lower| + |upper|) is below SEARCH_CONFIRM_BELOW: float64 round-off of the
+#: normalised gap is ~1e-15, so 1e-9 catches every real violation and lets through only the few
+#: points where a true inequality is nearly tight.  At most SEARCH_CONFIRM_MAX points are confirmed
+#: (the smallest gaps first), which bounds the mpmath cost.
+SEARCH_CONFIRM_BELOW = 1e-9
+SEARCH_CONFIRM_MAX = 10
+
+#: Steps larger than this (SymPy operation count, after instantiating functions and computing
+#: expectations) are not searched: lambdifying them costs more than the budget.  The paper's
+#: inequality steps are far smaller; identities this large are decided by SymPy.
+SEARCH_MAX_OPS = 4000
+
+#: A sharpness search (verify.findings) counts a bound as attained when the smallest gap it found
+#: is at most SHARP_GAP.  L-BFGS-B with finite-difference gradients on these smooth objectives
+#: converges to ~1e-10 of an exact zero; a bound that is not attained has a gap of order 1e-2 or
+#: more at the instances searched (e.g. the bound with 1/4 for 1/2 leaves R/(4ε²) ~ 1).
+SHARP_GAP = 1e-6

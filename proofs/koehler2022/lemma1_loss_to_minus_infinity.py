@@ -33,7 +33,8 @@ from proofs.koehler2022.lemma7_vae_loss import loss_3, symbols
 from proofs.koehler2022.theorem3_asymptotic_minima import minus_infinity_sequences
 from verify import Check, Derivation, Domain, Erratum, Evidence, Relation, Status
 from verify import tolerances as tol
-from verify.claims import ProofReport, Role, erratum_from
+from verify.claims import Finding, FindingKind, ProofReport, Role, erratum_from
+from verify.findings import minimise_from_starts
 from verify.numeric import flow_cases, loss_L, optimal_D, reconstruction_error
 from verify.properties import Outcome, property_check, relative_excess
 from verify.strategies import linear_points
@@ -156,6 +157,46 @@ def bounded_above_check() -> Check:
                  if grows else None)
 
 
+def sharpness_search(constant: float = 0.5, seed: int = 0, d: int = 4, r: int = 3, r_star: int = 2,
+                     eps: float = 0.5) -> tuple:
+    """How tight is L >= c R/ε² + d log ε + r/2 (c = ``constant``; the lemma's proof needs c = 1/2)?
+
+    At a random linear instance (A, Ã, ε), minimise the gap L - bound over B̃ and log D̃ from several
+    random starts.  Returns (MinimumSearch, the bound's excess at the minimiser when c is raised by
+    0.1%): a minimum of 0 with a positive excess means c cannot be raised."""
+    rng = np.random.default_rng(seed)
+    A, At = rng.standard_normal((d, r_star)), rng.standard_normal((d, r))
+
+    def parts(theta):
+        Bt, D = theta[: r * d].reshape(r, d), np.exp(theta[r * d:])
+        return loss_L(A, At, Bt, D, eps), reconstruction_error(A, At, Bt, D)
+
+    def gap(theta, c=constant):
+        L, R = parts(theta)
+        return L - (c * R / eps**2 + d * np.log(eps) + r / 2)
+
+    search = minimise_from_starts(gap, [rng.standard_normal(r * d + r) for _ in range(4)])
+    raised = -gap(search.x, constant * 1.001)
+    return search, raised
+
+
+def sharpness_finding() -> Finding:
+    """The constant 1/2 of R/(2ε²) in the corrected bound, searched for sharpness."""
+    search, raised = sharpness_search()
+    sharp = search.value <= tol.SHARP_GAP and raised > 0
+    Bt = search.x[:12].reshape(3, 4)
+    text = (f"The bound L >= R/(2ε²) + d log ε + r/2 behind both claims is {'attained' if sharp else 'not attained'}: "
+            f"the smallest gap L - bound found is {search.value:.2e}"
+            + (", at B̃A = 0 and D̃ = I (the other terms of L, ½||B̃A||² and ½Σ(D̃_ii - log D̃_ii - 1), vanish), "
+               "so the constant 1/2 cannot be raised" if sharp else "") + ".")
+    D = np.exp(search.x[12:])
+    return Finding(FindingKind.SHARPNESS, "the constant 1/(2ε²) in Lemma 1's bound is sharp" if sharp else
+                   "Lemma 1's bound: sharpness not established", text,
+                   f"seed-0 instance d=4, r=3, r*=2, ε=0.5: gap {search.value:.2e} with max|D̃ - 1| = "
+                   f"{np.max(np.abs(D - 1)):.1e}; with the constant raised by 0.1% the bound fails there by {raised:.3g}",
+                   search.describe() + " over B̃ and log D̃")
+
+
 @PAPER.proof("lemma1")
 def check() -> ProofReport:
     evidence = [Evidence(Role.STATEMENT, derivation(d, r), scope=f"d={d}, r={r}") for d, r in SHAPES]
@@ -182,4 +223,4 @@ def check() -> ProofReport:
         f"instances up to d = r = {MAX_DIM}, along sequences with L -> -inf and along the flow (1). "
         "The proof's constant c/ε² should be c/(2ε²). Numerical evidence, not a proof for every f."
     )
-    return ProofReport(evidence, summary, errata)
+    return ProofReport(evidence, summary, errata, findings=[sharpness_finding()])
