@@ -454,7 +454,8 @@ def gaussian_second_moments(expr, vectors) -> sp.Expr:
             moment = sp.KroneckerDelta(a.args[0], b.args[0]) if a.func == b.func else sp.Integer(0)
         else:
             raise VerifyError("expr", sp.sstr(expr)[:120], "degree > 2 in the Gaussian vectors")
-        total.append(_rebuild(_Term(t.coeff * moment, t.limits, other)))
+        if moment != 0:
+            total.append(_rebuild(_Term(t.coeff, t.limits, other + [moment])))
     return sp.Add(*total)
 
 
