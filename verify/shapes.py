@@ -981,7 +981,12 @@ class Indexed(Node):
             return Unknown()
         name, t = tf.index
         if not isinstance(ts, Unknown):
-            ctx.same(ts, t, self, f"the subscript of {self.f.text()} ({name}) is {show(t)}, got {show(ts)}")
+            pairs = ctx.pairs(ts, t)
+            label = f"the subscript of {self.f.text()} ({name}) is {show(t)}, got {show(ts)}"
+            if isinstance(pairs, str):
+                ctx.problem("argument", self, label)
+            else:
+                ctx.agree(pairs, self, label, kind="argument")
         return Fn(tf.params, tf.result)
 
 

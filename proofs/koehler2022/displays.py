@@ -885,6 +885,26 @@ DISPLAYS = tuple(SECTION_2 + SECTION_3 + SECTION_4 + SECTION_41 + SECTION_42 + S
                  + APPENDIX_C)
 
 
+
+def readings_of_7() -> list:
+    """The middle term of (7) under each reading of A's shape and of W: (reading, problems).
+
+    Only ``A ∈ R^{d×r*}``, W = column span, ``||P_{W⊥} Ã||_F²`` is typed for every d, r, r*."""
+    A_rs = Sym("A")
+    readings = [
+        ("A: d×r (Theorem 5), W = row span, ||P_{W⊥}Ãᵀ||²", A_dr, RowSpan, True),
+        ("A ∈ R^{d×r*} (Section 4.1), W = row span, ||P_{W⊥}Ãᵀ||²", A_rs, RowSpan, True),
+        ("A ∈ R^{d×r*}, W = column span, ||P_{W⊥}Ãᵀ||²", A_rs, ColSpan, True),
+        ("A ∈ R^{d×r*}, W = column span, ||P_{W⊥}Ã||²", A_rs, ColSpan, False),
+    ]
+    out = []
+    for label, data, span, transposed in readings:
+        P = Named("P_{W⊥}", Proj(Perp(Named("W", span(data)))))
+        middle = fro2(P * (T(Atilde_t) if transposed else Atilde_t))
+        out.append((label, analyse([flow_1(data), Rel(tail_mass(), "≤", middle)], LINEAR).problems))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # checking
 
@@ -989,6 +1009,9 @@ def check() -> ProofReport:
                      f"{r.display.correction} |")
     notes = ["Type errors found (the printed formula, what the checker reports, and the typing that checks):\n\n"
              + "\n".join(table)]
+    notes.append("The middle term of (7) under each reading (the checker's verdict on each):\n\n" + "\n".join(
+        f"- {label}: " + ("well typed" if not problems else "; ".join(p.message for p in problems))
+        for label, problems in readings_of_7()))
     overloaded = sorted({n for r in results for n in r.notes} | {r.display.note for r in results if r.display.note})
     if overloaded:
         notes.append("Notes (not errors: overloaded names the text re-declares, typography):\n\n"
