@@ -362,7 +362,7 @@ class _Ctx:
             if eq is False:
                 never.append(f"{x} ≠ {y}")
             elif eq is None:
-                cond = f"{x} = {y}"
+                cond = f"{y} = {x}" if sp.sympify(x).is_number else f"{x} = {y}"
                 if cond not in only and f"{y} = {x}" not in only:
                     only.append(cond)
         if never:

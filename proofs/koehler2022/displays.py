@@ -1005,8 +1005,8 @@ def check() -> ProofReport:
                f"corrected typing, and {sum(1 for r in failed if r.corrected_problems == ())} of them type-check.")
     table = ["| where | problems | corrected typing |", "|---|---|---|"]
     for r in failed:
-        table.append(f"| {r.display.where} | {'; '.join(p.message for p in r.problems)} | "
-                     f"{r.display.correction} |")
+        cells = (r.display.where, "; ".join(p.message for p in r.problems), r.display.correction)
+        table.append("| " + " | ".join(c.replace("\\|", "|").replace("|", "\\|") for c in cells) + " |")
     notes = ["Type errors found (the printed formula, what the checker reports, and the typing that checks):\n\n"
              + "\n".join(table)]
     notes.append("The middle term of (7) under each reading (the checker's verdict on each):\n\n" + "\n".join(
