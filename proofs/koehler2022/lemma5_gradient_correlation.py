@@ -203,12 +203,103 @@ def sharpness_findings() -> list:
     return out
 
 
+# ---- every d, r, r* (symbolic dimensions) -------------------------------------------------------
+#: concrete shapes (d, r, r*) of the numeric confirmation of the dimension-free derivations
+NUMERIC_SHAPES = [(30, 20, 7), (12, 30, 5), (31, 3, 30), (2, 1, 1)]
+#: the explicit shapes (one symbol per entry) kept as corroboration of the symbolic-dimension proof
+CORROBORATION_SHAPES = [(2, 1, 1), (3, 2, 2), (3, 3, 1)]
+
+
+def _indexed_parts(loss: str):
+    """(start, remainder, printed rhs) in index notation for symbolic d, r, r* and a symbolic row i.
+
+    Row i of A is zeroed by A_kl -> A_kl (1 - δ_ki); Σ_j Ã_ij ∂loss/∂Ã_ij is SymPy's derivative in t
+    of loss(Ã_kj (1 + t δ_ki)) at t = 0 (scaling row i), and row i of a matrix is Σ_k δ_ki (.)_k:
+    every expression is then valid for every integer i (all vanish when i is not a row)."""
+    import sympy as sp
+    from verify.symbolic import IDX, indexed_linear_vae, isum
+
+    v = indexed_linear_vae()
+    i, j, k, l = IDX["i"], IDX["j"], IDX["k"], IDX["l"]
+    t = sp.Symbol("t", real=True)
+    A0 = lambda kk, ll: v.A(kk, ll) * (1 - sp.KroneckerDelta(kk, i))  # noqa: E731  row i of A zero
+    At_t = lambda kk, jj: v.At(kk, jj) * (1 + t * sp.KroneckerDelta(kk, i))  # noqa: E731
+    expr = v.loss_L(At=At_t, A=A0) if loss == "L" else v.loss_L1(At=At_t, A=A0)
+    start = sp.diff(expr, t).subs(t, 0)
+    row = isum(isum(sp.KroneckerDelta(k, i) * v.AtBtA(k, l, A=A0), (k, 1, v.d)) ** 2, (l, 1, v.r_star))
+    remainder = row / v.eps**2
+    if loss == "L":
+        rhs = isum(sp.KroneckerDelta(k, i) * v.D(j) * v.At(k, j) ** 2, (k, 1, v.d), (j, 1, v.r)) / v.eps**2
+    else:
+        rhs = isum(sp.KroneckerDelta(k, i) * v.At(k, j) ** 2 / (v.col_sq(j) + v.eps**2), (k, 1, v.d), (j, 1, v.r))
+    return start, remainder, rhs
+
+
+def derivation_all(loss: str, remainder_factor=1) -> "Derivation":
+    """Σ_j Ã_ij ∂loss/∂Ã_ij = ||(ÃB̃A)^(i)||²/ε² + printed rhs >= printed rhs, every d, r, r*, row i."""
+    from verify import Derivation, Domain, Relation
+
+    start, rem, rhs = _indexed_parts(loss)
+    der = Derivation(f"Lemma 5 for {loss}, every d, r, r*, zero row i of A", start,
+                     f"Σ_j Ã_ij ∂{loss}/∂Ã_ij = d/dt {loss}(Ã_kj(1 + t δ_ki)) at t = 0 (SymPy's derivative in t of "
+                     f"({'4' if loss == 'L' else '5'}) in index notation, A_kl(1 - δ_ki) for the zero row; checked "
+                     "against the exact NumPy gradient at shapes up to 31)", Domain())
+    der.step(remainder_factor * rem + rhs, "exact identity: the fit term contributes ||(ÃB̃A)^(i)||²/ε² since A^(i) = 0 "
+             "(proof of Lemma 5: Σ_j Ã_ij ∂||A - ÃB̃A||²/∂Ã_ij = 2||(ÃB̃A)^(i)||²)", source="inserted")
+    der.step(rhs, "the remainder ||(ÃB̃A)^(i)||²/ε² = Σ_l (Σ_k δ_ki (ÃB̃A)_kl)²/ε² is a sum of squares (the lemma)",
+             Relation.GE)
+    return der
+
+
+def numeric_check_all(shapes=NUMERIC_SHAPES, seed: int = 5, parts=None):
+    """The index expressions at concrete shapes (NumPy) against the exact NumPy gradient of (4), (5):
+    Σ_j Ã_ij ∂loss/∂Ã_ij (SymPy's derivative in t) and remainder + rhs, at a random zero row i."""
+    import numpy as np
+    from verify.symbolic import IDX, agreement_check, evaluate, indexed_linear_vae
+
+    v = indexed_linear_vae()
+    rng = np.random.default_rng(seed)
+    parts = parts or {loss: _indexed_parts(loss) for loss in LOSSES}
+    rows = []
+    for d, r, rs in shapes:
+        i = int(rng.integers(1, d + 1))
+        A = rng.standard_normal((d, rs))
+        A[i - 1] = 0.0
+        At = rng.standard_normal((d, r)) / np.sqrt(r)
+        Bt = rng.standard_normal((r, d)) / np.sqrt(d)
+        D = rng.uniform(0.1, 1.5, size=r)
+        eps = float(rng.uniform(0.3, 2.0))
+        vals = {**v.values(d, r, rs, eps), IDX["i"]: i}
+        arr = v.arrays(A, At, Bt, D)
+        for loss in LOSSES:
+            obj = objective(loss, A, r)
+            x = obj.pack(At, Bt, D, eps) if loss == "L" else obj.pack(At, Bt, eps)
+            gA = obj.gradient(x)[: d * r].reshape(d, r)
+            exact = float(At[i - 1] @ gA[i - 1])
+            start, rem, rhs = parts[loss]
+            tag = f"{loss}, (d,r,r*)=({d},{r},{rs}), zero row i={i}"
+            rows.append((f"{tag}: SymPy's Σ_j Ã_ij ∂/∂Ã_ij vs NumPy gradient", evaluate(start, vals, arr), exact))
+            rows.append((f"{tag}: remainder + rhs vs NumPy gradient", evaluate(rem + rhs, vals, arr), exact))
+    return agreement_check("Lemma 5's index expressions at concrete shapes", rows,
+                           f"NumPy evaluation (random Gaussian A with row i zero, Ã, B̃, D in [0.1, 1.5], seed {seed}) "
+                           "against the exact NumPy gradients of (4) and (5) (verify.numeric.objective)",
+                           f"(d, r, r*) in {list(shapes)}")
+
+
 @PAPER.proof("lemma5")
 def check() -> ProofReport:
+    from verify.claims import Coverage
+
     evidence, errata = [], []
     for loss in LOSSES:
-        ders = [derivation(d, r, rs, loss) for d, r, rs in SHAPES]
-        evidence += [Evidence(Role.STATEMENT, der) for der in ders]
+        evidence.append(Evidence(Role.STATEMENT, derivation_all(loss), coverage=Coverage.ALL,
+                                 scope=f"{loss}: every d, r, r* (symbolic dimensions), every zero row i of A, every Ã, "
+                                       "B̃, D > 0, ε > 0"))
+    evidence.append(Evidence(Role.SUPPORT, numeric_check_all(), scope="concrete shapes up to 31, float64"))
+    for loss in LOSSES:
+        ders = [derivation(d, r, rs, loss) for d, r, rs in CORROBORATION_SHAPES]
+        evidence += [Evidence(Role.SUPPORT, der, scope=f"d={d}, r={r}, r*={rs}, entry by entry")
+                     for der, (d, r, rs) in zip(ders, CORROBORATION_SHAPES)]
     for loss in LOSSES:
         evidence.append(Evidence(Role.SUPPORT, inequality_property(loss),
                                  scope="the printed inequality at larger sizes"))
@@ -220,8 +311,11 @@ def check() -> ProofReport:
                                "∂/∂Ã_ij (1/2) Σ_i D̃_jj ||Ã_j||²/ε̃² = D̃_jj Ã_ij/ε̃²  (sum over i, the row index)",
                                printed, "(1/2) Σ_j D̃_jj ||Ã_j||²/ε̃² (sum over the columns j)", corrected))
     summary = (
-        f"Both inequalities follow from exact identities whose remainder is ||(ÃB̃A)^(i)||²/ε² >= 0: proved "
-        f"(SymPy, with an mpmath witness) for every d <= 3, r <= 3, r* < d, and checked with the NumPy gradient "
-        f"on Hypothesis instances up to d = r = {MAX_DIM}. Not proved for general d, r."
+        f"Both inequalities follow from exact identities whose remainder is ||(ÃB̃A)^(i)||²/ε² >= 0: proved for "
+        f"every d, r, r* and every zero row i (symbolic dimensions, index notation; SymPy with the finite-sum rules "
+        f"of verify.symbolic._indexed, mpmath at random points with d, r, r*, i drawn as integers); SymPy's "
+        f"derivative agrees with the exact NumPy gradient at (d, r, r*) in {NUMERIC_SHAPES}; explicit entry-by-entry "
+        f"derivations at {CORROBORATION_SHAPES} and the NumPy gradient on Hypothesis instances up to d = r = {MAX_DIM} "
+        f"corroborate."
     )
     return ProofReport(evidence, summary, errata, findings=sharpness_findings())
