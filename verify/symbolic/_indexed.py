@@ -214,6 +214,26 @@ def _contract(limits: list, factors: list) -> tuple:
                     break
             if changed:
                 break
+            # δ(x, y) δ(x', y) with x, x' bound over the same range: the second is δ(x', x)
+            for x, y in ((a, b), (b, a)):
+                if x not in bound:
+                    continue
+                for n2, g in enumerate(factors):
+                    if n2 == n or not isinstance(g, sp.KroneckerDelta):
+                        continue
+                    for x2, y2 in (g.args, g.args[::-1]):
+                        if y2 == y and x2 in bound and x2 != x and bound[x2] == bound[x]:
+                            rest = [h for m_, h in enumerate(factors) if m_ != n2]
+                            factors = [h.xreplace({x2: x}) for h in rest]
+                            limits = [lim for lim in limits if lim[0] != x2]
+                            changed = True
+                            break
+                    if changed:
+                        break
+                if changed:
+                    break
+            if changed:
+                break
     # deltas may have become numbers (δ(k, k) = 1, δ(1, 2) = 0) or products of the same
     coeff = sp.Integer(1)
     kept = []
