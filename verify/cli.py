@@ -208,7 +208,11 @@ def _reproduce(args) -> int:
     result = run_check(statement, lambda: exp.run(options), paper=paper.key)
     results = {(paper.key, statement.id): result}
     doc = report_dict([paper], results, result.elapsed_s, complete=True, only=set(results))
-    paths = write_report(out, doc, results, args.format)
+    # a run that raised is never written over the report the user had: it goes to DIR/partial
+    target = out if result.error is None else ensure_writable(os.path.join(out, PARTIAL))
+    paths = write_report(target, doc, results, args.format)
+    if result.error is not None:
+        print(f"vae-verify: the run failed; its report is in {target}; {out} is unchanged", file=sys.stderr)
     for note in result.notes:
         print(note)
     print(f"{statement.id}: {result.verdict.value} - {result.summary}")

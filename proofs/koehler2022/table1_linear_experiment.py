@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from proofs.koehler2022 import PAPER
-from verify import Check, Erratum, Figure, Option, Status
+from verify import Check, Erratum, Figure, Option, Status, VerifyError
 from verify import tolerances as tol
 from proofs.koehler2022 import thresholds as th
 from verify.claims import Evidence, ProofReport, Role
@@ -162,10 +162,23 @@ def check() -> ProofReport:
     return build()
 
 
+#: the largest ambient dimension --settings accepts: Table 1 goes to 20; 200 keeps one run's
+#: population loss (d x d products) and its memory far inside what a 2-core machine does in minutes
+MAX_SETTING_D = 200
+
+
 def _settings(text: str) -> tuple:
+    """--settings, parsed (table1.parse_settings), bounded and free of duplicates, before any work."""
     from proofs.koehler2022.table1 import parse_settings
 
-    return parse_settings(text)
+    settings = parse_settings(text)
+    for rs, d in settings:
+        if d > MAX_SETTING_D:
+            raise VerifyError("--settings", f"{rs},{d}", f"d may be at most {MAX_SETTING_D}")
+    dup = sorted({s for s in settings if settings.count(s) > 1})
+    if dup:
+        raise VerifyError("--settings", text, f"repeats {', '.join(f'{a},{b}' for a, b in dup)}")
+    return settings
 
 
 @PAPER.experiment("table1", statement="table1", description="the linear VAEs of Table 1 (Section 6)", options=(

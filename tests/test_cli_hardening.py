@@ -1,0 +1,96 @@
+"""The command under hostile input: usage errors before any work (exit 2, the flag named as the
+user wrote it), nothing written outside --out, no existing report clobbered, SIGTERM kept short."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+CMD = [sys.executable, "-m", "verify.cli"]
+
+
+def run(*args, cwd=None, env=None, timeout=900):
+    return subprocess.run(CMD + list(args), capture_output=True, text=True, cwd=cwd, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.fixture
+def existing(tmp_path):
+    """An --out directory holding a report the user already has."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.json").write_text('{"mine": true}')
+    return out
+
+
+@pytest.mark.parametrize("args,flag", [
+    (("--steps", "1e20"), "--steps"),
+    (("--steps", "100000000000"), "--steps"),
+    (("--lr", "1e300"), "--lr"),
+    (("--lr", "nan"), "--lr"),
+    (("--batch", "1000000000"), "--batch"),
+    (("--seeds", "1000000000"), "--seeds"),
+    (("--samples", "10000000000"), "--samples"),
+    (("--latent", "1000000"), "--latent"),
+    (("--settings", "3,100000"), "--settings"),
+    (("--settings", "3,12 3,12"), "--settings"),
+    (("--settings", "4,2"), "--settings"),
+    (("--jobs", "0"), "--jobs"),
+    (("--mode", "fast"), "--mode"),
+], ids=lambda v: " ".join(v) if isinstance(v, tuple) else v)
+def test_reproduce_refuses_values_that_cannot_work_before_any_work(args, flag, existing):
+    t0 = time.perf_counter()
+    out = run("reproduce", "table1", *args, "--out", str(existing))
+    assert out.returncode == 2, out.stderr
+    assert flag in out.stderr and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert time.perf_counter() - t0 < 60  # refused up front (the import of the papers dominates)
+    assert json.loads((existing / "report.json").read_text()) == {"mine": True}
+
+
+@pytest.mark.parametrize("args,needle", [
+    (("report", "--out", ""), "--out"),
+    (("report", "--out", "/proc/vae-verify-report"), "--out"),
+], ids=["empty-out", "out-under-proc"])
+def test_report_out_is_checked_before_work(args, needle):
+    out = run(*args)
+    assert out.returncode == 2 and needle in out.stderr and "Traceback" not in out.stderr
+
+
+def test_hypothesis_profile_is_checked_before_work_and_empty_means_unset(tmp_path):
+    t0 = time.perf_counter()
+    out = run("check", "lemma2", env={"HYPOTHESIS_PROFILE": "nonsense"})
+    assert out.returncode == 2 and "HYPOTHESIS_PROFILE" in out.stderr and "nonsense" in out.stderr
+    assert "checking" not in out.stderr and time.perf_counter() - t0 < 60
+    ok = run("check", "lemma2", env={"HYPOTHESIS_PROFILE": ""})
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_check_writes_nothing_in_the_current_directory(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_STORAGE_DIRECTORY"}
+    out = subprocess.run(CMD + ["check", "theorem4"], capture_output=True, text=True, cwd=tmp_path, env=env,
+                         timeout=900)
+    assert out.returncode == 0, out.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_stops_report_keeps_what_finished_and_leaves_the_old_report(existing):
+    proc = subprocess.Popen(CMD + ["report", "--out", str(existing)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in proc.stderr:  # wait until the first statement is finished
+        lines.append(line)
+        if line.startswith("[1/") and "checking" not in line:
+            break
+    proc.send_signal(signal.SIGTERM)
+    t0 = time.perf_counter()
+    _, err = proc.communicate(timeout=120)
+    assert time.perf_counter() - t0 < 60
+    assert proc.returncode == 143
+    assert "SIGTERM" in err and "Traceback" not in err and "unchanged" in err
+    assert json.loads((existing / "report.json").read_text()) == {"mine": True}
+    partial = json.loads((existing / "partial" / "report.json").read_text())
+    assert partial["complete"] is False and any(e["checked"] for e in partial["statements"])
