@@ -234,7 +234,10 @@ def _preflight(args) -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
-        args = _parser().parse_args(argv)
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as exc:  # argparse: --help (0) or a usage error (2), already printed
+            return int(exc.code or 0)
         _preflight(args)
         with _sigterm_raises():
             return _main(args)
