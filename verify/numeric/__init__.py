@@ -5,7 +5,7 @@ from ._bounds import BoundCheck, check_decay, largest_rate, minmax_gap, tail_sin
 from ._instances import Instance, low_rank_data, random_instance, random_orthogonal, zero_rows
 from ._flow import METHODS, PARAMETERIZATIONS, FlowResult, StopReason, column_space_projector, gradient_flow, vector_field
 from ._objective import L1Objective, LObjective, Objective, objective, objective_for
-from ._training import MODES, LogVarianceVAE, TrainConfig, TrainResult, adam, train
+from ._training import MODES, LogVarianceVAE, TrainConfig, TrainResult, pad_columns, train, train_group
 from ._losses import LinearProblem, loss_L, loss_L1, monte_carlo_loss, monte_carlo_loss_3, optimal_D, reconstruction_error
 
 __all__ = [
@@ -13,8 +13,9 @@ __all__ = [
     "LogVarianceVAE",
     "TrainConfig",
     "TrainResult",
-    "adam",
+    "pad_columns",
     "train",
+    "train_group",
     "TrackingResult",
     "descent_tracks_flow",
     "gradient_descent",

@@ -1,23 +1,28 @@
-"""Adam on the linear VAE with log-variance parameters, as in the experiments of Section 6.
+"""Adam on the linear VAE with log-variance parameters, as in the experiments of Section 6 (JAX + optax).
 
-Parameters, packed in one flat vector θ (row-major):
+Parameters, packed in one flat vector θ (row-major) on the NumPy side:
 
     θ = (vec Ã [d*r], vec B̃ [r*d], s = log diag D̃ [r], u = log ε̃² [1])
 
+Training runs in float32 (as the paper's did) as one ``jax.jit``-compiled ``lax.scan`` over all
+steps, ``vmap``-ed over the runs of a group (same d; A padded with zero columns to a common width,
+which changes neither the loss (4) nor the law of the data: see :mod:`._jax_vae`).  Gradients are
+``jax.grad``, the optimiser ``optax.adam``.  Everything measured afterwards (the loss history, the
+final gradient norm, the metrics of Table 1) is float64 NumPy, on the unpadded A.
+
 Two objectives, both the VAE loss (3) of the linear model x = Az, z ~ N(0, I_{r*}):
 
-* ``population``: the exact loss (4) (Lemma 8), its gradient from :class:`LObjective` by the chain
-  rule ∂/∂s_i = D_ii ∂/∂D_ii, ∂/∂u = (ε/2) ∂/∂ε;
+* ``population``: the exact loss (4) (Lemma 8);
 * ``minibatch``: the reparameterised estimate of (3) on ``batch`` fresh samples x = Az per step, one
-  z' ~ N(0, I_r) per sample, h = B̃x + D^{1/2}z'.  Per batch of size m (E = X - ÃH):
-
-      ℓ = ||E||²/(2ε²m) + ||B̃X||²/(2m) + d log ε + ½ Σ_i (D_ii - log D_ii)
-
-  an unbiased estimate of (4) whose gradient is unbiased for ∇(4) (tests check both).
+  z' ~ N(0, I_r) per sample (the paper's training).  It depends on the batch only through the
+  Wishart-distributed second moments of [z; z'], which are drawn directly (Bartlett decomposition),
+  so every step has exactly the law of a step on explicit samples.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -25,7 +30,8 @@ from .._errors import VerifyError
 from ._objective import LObjective
 from ._validate import as_matrix
 
-__all__ = ["MODES", "TrainConfig", "TrainResult", "LogVarianceVAE", "adam", "train"]
+__all__ = ["MODES", "TrainConfig", "TrainResult", "LogVarianceVAE", "pad_columns", "train_group", "train",
+           "TAIL_FRACTION"]
 
 MODES = ("population", "minibatch")
 
@@ -112,76 +118,139 @@ class LogVarianceVAE:
         g[-1] *= x[-1] / 2  # ∂/∂ log ε² = (ε/2) ∂/∂ε
         return g
 
-    def minibatch_loss_and_gradient(self, theta, z, zp):
-        """(ℓ, ∇_θ ℓ) of the reparameterised estimate on samples x = Az (z: r* x m) with noise zp (r x m)."""
-        At, Bt, D, eps = self.unpack(theta)
-        m = z.shape[1]
-        X = self.A @ z
-        mu = Bt @ X
-        sqrtD = np.sqrt(D)
-        H = mu + sqrtD[:, None] * zp
-        E = X - At @ H
-        e2 = float(np.sum(E * E))
-        eps2 = eps * eps
-        loss = (e2 / (2 * eps2 * m) + float(np.sum(mu * mu)) / (2 * m) + self.d * np.log(eps)
-                + 0.5 * float(np.sum(D - np.log(D))))
-        dH = -(At.T @ E) / (eps2 * m)  # ∂ℓ/∂H
-        gA = -(E @ H.T) / (eps2 * m)
-        gB = (dH + mu / m) @ X.T
-        gs = 0.5 * sqrtD * np.sum(dH * zp, axis=1) + 0.5 * (D - 1)
-        gu = -e2 / (2 * eps2 * m) + self.d / 2
-        return loss, np.concatenate([gA.ravel(), gB.ravel(), gs, [gu]])
+
+#: The convergence diagnostics compare the loss at the end with the loss this fraction of the run
+#: earlier ("the relative loss change over the last 10% of steps").
+TAIL_FRACTION = 0.1
 
 
 @dataclass(frozen=True)
 class TrainResult:
-    """The trained parameters and the population loss (4) along the run."""
+    """The trained parameters, the population loss (4) along the run and convergence diagnostics.
+
+    ``grad_norm`` is ||∇_θ (4)|| at the final θ (float64, exact: :meth:`LogVarianceVAE.population_gradient`);
+    ``loss_change`` is |L(T) - L(T₀)| / max(|L(T)|, 1) with T the last step and T₀ the recorded step
+    nearest (1 - TAIL_FRACTION)·T (``change_from``).
+    """
 
     theta: np.ndarray
     steps: np.ndarray  # the steps at which ``losses`` was recorded
-    losses: np.ndarray  # the population loss (4) at those steps
-    finite: bool  # False when the run diverged (the parameters went non-finite) and stopped early
+    losses: np.ndarray  # the population loss (4) at those steps (float64)
+    finite: bool  # False when the run diverged (an update went non-finite); θ is then the last finite one
+    grad_norm: float = float("nan")
+    loss_change: float = float("nan")
+    change_from: int = 0
+    theta_tail: Optional[np.ndarray] = None  # θ at step ``change_from``
 
 
-def adam(grad, theta0, config: TrainConfig, record=None) -> TrainResult:
-    """Adam (Kingma & Ba, bias-corrected) for ``config.steps`` steps of ``grad(theta, step)``.
+def pad_columns(A, width: int) -> np.ndarray:
+    """A (d x r*) with zero columns appended up to ``width``: the same AAᵀ, hence the same (4) and data law."""
+    A = as_matrix("A", A)
+    if not isinstance(width, (int, np.integer)) or width < A.shape[1]:
+        raise VerifyError("width", width, f"must be an integer >= the {A.shape[1]} columns of A")
+    return np.hstack([A, np.zeros((A.shape[0], width - A.shape[1]))])
 
-    ``record(theta)`` is evaluated at ``config.history`` evenly spaced steps (and at the end).
+
+@functools.lru_cache(maxsize=None)
+def _program(mode: str, steps: int, every: int, lr: float, b1: float, b2: float, adam_eps: float, batch: int):
+    """The compiled trainer of one group: (θ₀, A, key) batched over runs -> (θ, snapshots, finite, last step)."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    from ._jax_vae import batch_factor, moment_loss, population_loss
+
+    opt = optax.adam(lr, b1=b1, b2=b2, eps=adam_eps)
+    n_rec, tail = divmod(steps, every)
+
+    def one(p0, A, key):
+        k = A.shape[1] + p0[0].shape[1]
+
+        def grad(p, i):
+            if mode == "population":
+                return jax.grad(population_loss)(p, A)
+            G = batch_factor(jax.random.fold_in(key, i), k, batch, A.dtype)
+            return jax.grad(moment_loss)(p, A, G, batch)
+
+        def step(carry, i):
+            p, state, ok, last = carry
+            updates, new_state = opt.update(grad(p, i), state, p)
+            new = optax.apply_updates(p, updates)
+            good = ok & jnp.all(jnp.array([jnp.all(jnp.isfinite(x)) for x in new]))
+            keep = functools.partial(jax.tree_util.tree_map, lambda a, b: jnp.where(good, a, b))
+            return (keep(new, p), keep(new_state, state), good, jnp.where(good, i + 1, last)), None
+
+        def chunk(carry, j):
+            carry, _ = jax.lax.scan(step, carry, j * every + jnp.arange(every))
+            return carry, carry[0]
+
+        carry = (p0, opt.init(p0), jnp.array(True), jnp.array(0))
+        carry, snaps = jax.lax.scan(chunk, carry, jnp.arange(n_rec))
+        if tail:
+            carry, _ = jax.lax.scan(step, carry, n_rec * every + jnp.arange(tail))
+        return carry[0], snaps, carry[2], carry[3]
+
+    return jax.jit(jax.vmap(one))
+
+
+def _flat(params, i) -> np.ndarray:
+    return np.concatenate([np.asarray(x[i], dtype=float).ravel() for x in params])
+
+
+def train_group(As: Sequence, config: TrainConfig, rngs: Sequence[np.random.Generator]) -> list:
+    """Train one linear VAE per data matrix in ``As`` (all with the same d) in one vmapped program.
+
+    Run i draws its initialisation from ``rngs[i]`` (as :meth:`LogVarianceVAE.initial`) and then the
+    seed of its minibatch stream.  A is padded with zero columns to d x d, so that a run's shapes
+    (and its stream of minibatch moments, of size d + r) do not depend on the other runs of its
+    group: a run gives the same result alone or in any group.  This is the unit of work to map
+    over workers.
     """
-    theta = np.array(theta0, dtype=float)
-    m = np.zeros_like(theta)
-    v = np.zeros_like(theta)
-    b1, b2, lr, tiny = config.beta1, config.beta2, config.lr, config.adam_eps
+    import jax
+    import jax.numpy as jnp
+
+    As = [as_matrix("A", A) for A in As]
+    if not As:
+        raise VerifyError("As", As, "needs at least one data matrix")
+    if len(rngs) != len(As):
+        raise VerifyError("rngs", len(rngs), f"needs one generator per data matrix ({len(As)})")
+    d = As[0].shape[0]
+    if any(A.shape[0] != d for A in As):
+        raise VerifyError("As", [A.shape for A in As], "all data matrices of a group need the same d")
+    vaes = [LogVarianceVAE(A, config.latent) for A in As]
+    theta0 = [v.initial(g) for v, g in zip(vaes, rngs)]
+    keys = np.stack([np.asarray(jax.random.PRNGKey(int(g.integers(2**31)))) for g in rngs])
+    Ap = jnp.asarray(np.stack([pad_columns(A, d) for A in As]), jnp.float32)
+    d, r = vaes[0].d, vaes[0].r
+    cut = np.cumsum([d * r, r * d, r])
+    parts = [np.stack(ps) for ps in zip(*(np.split(t, cut) for t in theta0))]
+    p0 = (parts[0].reshape(-1, d, r), parts[1].reshape(-1, r, d), parts[2], parts[3][:, 0])
+    p0 = tuple(jnp.asarray(x, jnp.float32) for x in p0)
     every = max(1, config.steps // config.history)
-    steps, values = [], []
-    finite = True
-    for k in range(1, config.steps + 1):
-        g = grad(theta, k)
-        m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * (g * g)
-        step = lr * (m / (1 - b1**k)) / (np.sqrt(v / (1 - b2**k)) + tiny)
-        new = theta - step
-        if not np.all(np.isfinite(new)):
-            finite = False
-            break
-        theta = new
-        if record is not None and (k % every == 0 or k == config.steps):
-            steps.append(k)
-            values.append(record(theta))
-    return TrainResult(theta, np.array(steps), np.array(values), finite)
+    run = _program(config.mode, config.steps, every, float(config.lr), float(config.beta1), float(config.beta2),
+                   float(config.adam_eps), config.batch)
+    final, snaps, finite, last = jax.device_get(run(p0, Ap, jnp.asarray(keys)))
+    n_rec = snaps[0].shape[1]
+    out = []
+    for i, vae in enumerate(vaes):
+        stop = int(last[i])
+        rec = [(j + 1) * every for j in range(n_rec) if (j + 1) * every <= stop]
+        losses = [vae.loss(_flat([s[i] for s in snaps], j)) for j in range(len(rec))]
+        theta = _flat(final, i)
+        if stop == config.steps and (not rec or rec[-1] != stop):
+            rec.append(stop)
+            losses.append(vae.loss(theta))
+        steps, losses = np.array(rec, dtype=int), np.array(losses, dtype=float)
+        grad_norm, change, frm, tail = float(np.linalg.norm(vae.population_gradient(theta))), float("nan"), 0, None
+        if steps.size:
+            j = int(np.argmin(np.abs(steps - (1 - TAIL_FRACTION) * steps[-1])))
+            frm = int(steps[j])
+            change = float(abs(losses[-1] - losses[j]) / max(abs(losses[-1]), 1.0))
+            tail = _flat([s[i] for s in snaps], j) if j < n_rec else theta
+        out.append(TrainResult(theta, steps, losses, bool(finite[i]), grad_norm, change, frm, tail))
+    return out
 
 
 def train(A, config: TrainConfig, rng: np.random.Generator) -> TrainResult:
-    """Train the linear VAE of A with Adam: ``rng`` draws the initialisation, then the minibatches."""
-    vae = LogVarianceVAE(A, config.latent)
-    theta0 = vae.initial(rng)
-    if config.mode == "population":
-        def grad(theta, _k):
-            return vae.population_gradient(theta)
-    else:
-        rs, r, b = vae.A.shape[1], vae.r, config.batch
-
-        def grad(theta, _k):
-            return vae.minibatch_loss_and_gradient(theta, rng.standard_normal((rs, b)), rng.standard_normal((r, b)))[1]
-
-    return adam(grad, theta0, config, record=vae.loss)
+    """Train the linear VAE of A with Adam: ``rng`` draws the initialisation, then the minibatch seed."""
+    return train_group([A], config, [rng])[0]
