@@ -13,7 +13,7 @@ w = sp.Symbol("w", nonnegative=True)
 
 
 def status(prev, new, rel=Relation.EQ, **kw):
-    return check_relation(prev, new, rel, Domain(**kw))["status"]
+    return check_relation(prev, new, rel, Domain(**kw)).status
 
 
 # --- each kind of step: the right step passes, each kind of mistake is caught ----------------
@@ -39,8 +39,8 @@ def test_each_relation_accepts_the_right_step_and_catches_mistakes(rel, prev, go
     assert status(prev, good, rel, parameters=params) is Status.PROVED
     for mistake, wrong in bad.items():
         res = check_relation(prev, wrong, rel, Domain(parameters=params))
-        assert res["status"] is Status.FAILED, mistake
-        assert res["witness"] is not None and res["witness"].point
+        assert res.status is Status.FAILED, mistake
+        assert res.witness is not None and res.witness.point
 
 
 def test_gaussian_expectation_step_catches_a_wrong_moment():
@@ -60,8 +60,8 @@ def test_linear_loss_with_a_wrong_index_is_caught():
 
 def test_undecided_by_sympy_but_true_is_numeric_not_proved():
     res = check_relation(sp.atan(x) + sp.atan(1 / x), sp.pi / 2, Relation.EQ, Domain())
-    assert res["status"] is Status.NUMERIC
-    assert res["sympy_result"].startswith("undecided")
+    assert res.status is Status.NUMERIC
+    assert res.sympy_result.startswith("undecided")
 
 
 def test_a_wrong_sympy_answer_is_overruled_by_the_numeric_witness(monkeypatch):
@@ -69,8 +69,8 @@ def test_a_wrong_sympy_answer_is_overruled_by_the_numeric_witness(monkeypatch):
 
     monkeypatch.setattr(der, "_sympy_zero", lambda e: (True, "pretend"))
     res = check_relation(x**2, x**3, Relation.EQ, Domain())
-    assert res["status"] is Status.FAILED
-    assert "contradicts" in res["note"]
+    assert res.status is Status.FAILED
+    assert "contradicts" in res.note
 
 
 def test_boundary_point_exposes_a_missing_hypothesis():
@@ -81,8 +81,8 @@ def test_boundary_point_exposes_a_missing_hypothesis():
 
 def test_undefined_value_is_a_failure_with_witness():
     res = check_relation(1 / w, 1 / w, Relation.EQ, Domain())
-    assert res["status"] is Status.FAILED
-    assert "undefined" in res["witness"].new_value
+    assert res.status is Status.FAILED
+    assert "undefined" in res.witness.new_value
 
 
 def test_correction_records_an_erratum_and_the_chain_continues():

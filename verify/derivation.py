@@ -1,24 +1,37 @@
 """Checked derivations: a chain of expressions, each step checked when it is added.
 
-A step relates the previous expression to a new one by ``=``, ``<=``, ``>=`` or
+A step relates the previous expression to a new one by ``=``, ``<=``, ``>=``, ``<``, ``>`` or
 ``= up to an additive constant`` (constant = free of the given parameters).  Each step is decided
-by two independent methods:
+by independent methods:
 
 1. **SymPy** tries to reduce ``previous - new`` (after computing any Gaussian expectations) to 0,
    or, for an inequality, to an expression SymPy knows the sign of under the symbols' assumptions.
-2. **mpmath** evaluates both sides at :data:`~verify.tolerances.RANDOM_POINTS` random points of
-   the domain the assumptions allow (positive symbols in [0.2, 5], real ones in [-2, 2]) at
-   :data:`~verify.tolerances.MP_DPS` significant digits.  Gaussian expectations are evaluated by
-   Gauss-Hermite quadrature (not by the moment rule SymPy uses) and undefined functions (an
-   arbitrary decoder f) by random affine instances.
+   An equality whose difference SymPy reduces to a nonzero constant (or to an expression it shows
+   is nonzero) is *failed*, whatever the tolerance of the numeric points would say.
+2. **Interval enclosure** (:mod:`verify.enclosure`, inequalities SymPy could not settle): branch
+   and bound with ``mpmath.iv`` over the whole domain the assumptions (and ``Domain.ranges``) allow,
+   unbounded sides mapped onto [0, 1]; proves the sign on every box or says why not (budget).
+3. **mpmath** evaluates both sides at :data:`~verify.tolerances.RANDOM_POINTS` random points of
+   the domain (positive symbols log-uniform in :data:`~verify.tolerances.POINT_POSITIVE_RANGE`,
+   real ones uniform in :data:`~verify.tolerances.POINT_REAL_RANGE`), at the all-ones point and at
+   the boundary point, at :data:`~verify.tolerances.MP_DPS` significant digits.  Gaussian
+   expectations are evaluated by Gauss-Hermite quadrature (not by the moment rule SymPy uses) and
+   undefined functions (an arbitrary decoder f) by random affine instances.
+4. **Adversarial search** (:mod:`verify.search`; inequalities, and equalities SymPy could not
+   decide): boundary, tiny and huge values, thousands of random points and local minimisation of
+   the gap over the whole domain, undefined functions as affine maps whose coefficients are
+   searched too; candidates are re-evaluated at an exact rational point at MP_DPS digits.
 
-A step is *proved* only if both agree; *numerically verified* if SymPy could not decide and every
-point held; *failed* if any point failed (the witness point and both values are kept), whatever
-SymPy said.  When a printed step fails and the proof module supplied a correction, the correction
-is checked the same way, the chain continues from it, and an :class:`Erratum` is recorded.
+A step is *proved* if SymPy or the enclosure proves it and no point or search contradicts it;
+*numerically verified* if neither proved it and the points and the search found no counterexample;
+*failed* if any point or the search found one (the exact witness point and both values are kept),
+whatever SymPy said.  :func:`check_relation` returns a :class:`RelationCheck`.  When a printed step
+fails and the proof module supplied a correction, the correction is checked the same way, the chain
+continues from it, and an :class:`Erratum` is recorded.
 """
 from __future__ import annotations
 
+import dataclasses
 import enum
 import random
 import time
@@ -31,7 +44,9 @@ from sympy.core.function import AppliedUndef
 
 from . import tolerances as tol
 from ._errors import VerifyError
+from .enclosure import EnclosureResult, Support, prove_sign, support
 from .outcome import Check, Status
+from .search import SearchRecord, confirm_point, search
 from .symbolic._expectation import GaussianExpectation, quadrature_value
 
 __all__ = [
@@ -39,6 +54,7 @@ __all__ = [
     "Status",
     "Domain",
     "Witness",
+    "RelationCheck",
     "StepRecord",
     "Erratum",
     "Derivation",
@@ -64,11 +80,14 @@ _FUNCTION_DEGREE = 1  # undefined functions are instantiated as random affine ma
 
 @dataclass(frozen=True)
 class Domain:
-    """Where random points are drawn from.
+    """Where a step is checked.
 
-    Each free symbol is drawn by its assumptions (positive: log-uniform in [0.2, 5]; otherwise
-    uniform in [-2, 2]) unless ``ranges`` names an interval for it.  ``parameters`` are the
-    symbols an additive constant may not depend on.  ``seed`` makes the points reproducible.
+    The random points draw each free symbol by its assumptions (positive: log-uniform in
+    POINT_POSITIVE_RANGE; nonnegative: uniform in [0, POINT_NONNEGATIVE_MAX]; otherwise uniform in
+    POINT_REAL_RANGE) unless ``ranges`` names an interval for it; the enclosure and the adversarial
+    search cover everything the assumptions (or ``ranges``, as closed intervals) allow.
+    ``parameters`` are the symbols an additive constant may not depend on.  ``seed`` makes the
+    points and the search reproducible.
     """
 
     ranges: Mapping[sp.Symbol, tuple] = field(default_factory=dict)
@@ -86,21 +105,28 @@ class Domain:
     def draw(self, symbols: Sequence[sp.Symbol], rng: random.Random) -> dict:
         """One random point: exact rationals with 4 decimals, so substitution is exact."""
         point = {}
+        den = tol.POINT_DENOMINATOR
         for s in sorted(symbols, key=sp.default_sort_key):
             if s in self.ranges:
                 lo, hi = self.ranges[s]
                 value = rng.uniform(lo, hi)
             elif s.is_integer and s.is_positive:
-                point[s] = sp.Integer(rng.randint(1, 10))
+                point[s] = sp.Integer(rng.randint(*tol.POINT_INTEGER_RANGE))
                 continue
             elif s.is_positive:
-                value = 0.2 * 25 ** rng.random()
+                lo, hi = tol.POINT_POSITIVE_RANGE
+                value = lo * (hi / lo) ** rng.random()
             elif s.is_nonnegative:
-                value = 5 * rng.random()
+                value = tol.POINT_NONNEGATIVE_MAX * rng.random()
             else:
-                value = rng.uniform(-2.0, 2.0)
-            point[s] = sp.Rational(round(value * 10_000), 10_000) or sp.Rational(1, 10_000)
+                value = rng.uniform(*tol.POINT_REAL_RANGE)
+            point[s] = sp.Rational(round(value * den), den) or sp.Rational(1, den)
         return point
+
+    def supports(self, symbols: Sequence[sp.Symbol]) -> dict:
+        """The whole domain of each symbol (:func:`verify.enclosure.support`): what the enclosure
+        and the adversarial search cover."""
+        return {s: support(s, self.ranges) for s in symbols}
 
     def boundary(self, symbols: Sequence[sp.Symbol]) -> Optional[dict]:
         """Nonnegative (not positive) symbols at 0, the rest at 1: where a missing hypothesis shows.
@@ -140,9 +166,49 @@ class Witness:
         return text + (f" (with {fns})" if fns else "")
 
 
+def _method_text(sympy_result: str, numeric_result: str, enclosure, search_record) -> str:
+    parts = [f"SymPy: {sympy_result}"]
+    if enclosure is not None:
+        parts.append(f"interval enclosure: {enclosure.describe()}")
+    parts.append(f"mpmath: {numeric_result}")
+    if search_record is not None:
+        parts.append(f"adversarial search: {search_record.describe()}")
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class RelationCheck:
+    """The decision on ``previous RELATION new`` (:func:`check_relation`).
+
+    ``sympy_result``/``numeric_result``: what SymPy and the mpmath points said; ``enclosure``: the
+    interval proof attempt (inequalities SymPy could not settle); ``search``: the adversarial search
+    (how hard it looked, smallest gap and where); ``witness``: the exact point where the step fails,
+    with both sides' values; ``worst_error``: for an equality the worst relative difference at the
+    points, for an inequality the worst excess of the side that should be smaller.
+    """
+
+    status: Status
+    sympy_result: str
+    numeric_result: str
+    worst_error: Optional[float]
+    witness: Optional[Witness] = None
+    constant: Optional[str] = None
+    note: str = ""
+    search: Optional[SearchRecord] = None
+    enclosure: Optional[EnclosureResult] = None
+
+    def __post_init__(self):
+        if self.status is Status.FAILED and self.witness is None:
+            raise ValueError("a failed relation must carry its witness")
+
+    @property
+    def method(self) -> str:
+        return _method_text(self.sympy_result, self.numeric_result, self.enclosure, self.search)
+
+
 @dataclass(frozen=True)
 class StepRecord:
-    """One checked step of a derivation."""
+    """One checked step of a derivation (the fields of its :class:`RelationCheck` and where it sits)."""
 
     index: int
     relation: Relation
@@ -157,6 +223,8 @@ class StepRecord:
     witness: Optional[Witness] = None
     constant: Optional[str] = None
     note: str = ""
+    search: Optional[SearchRecord] = None
+    enclosure: Optional[EnclosureResult] = None
 
     def __post_init__(self):
         if self.status is Status.FAILED and self.witness is None:
@@ -166,7 +234,7 @@ class StepRecord:
 
     @property
     def method(self) -> str:
-        return f"SymPy: {self.sympy_result}; mpmath: {self.numeric_result}"
+        return _method_text(self.sympy_result, self.numeric_result, self.enclosure, self.search)
 
 
 @dataclass(frozen=True)
@@ -197,7 +265,8 @@ def _instantiate_functions(expr, rng: random.Random):
             continue
         nargs = len(app.args)
         xs = sp.symbols(f"u0:{nargs}")
-        coeffs = [sp.Rational(rng.randint(-20, 20), 10) for _ in range(nargs + 1)]
+        coeffs = [sp.Rational(rng.randint(*tol.FUNCTION_COEFFICIENT_RANGE), tol.FUNCTION_COEFFICIENT_DENOMINATOR)
+                  for _ in range(nargs + 1)]
         chosen[fn] = sp.Lambda(xs, coeffs[0] + sum(c * x for c, x in zip(coeffs[1:], xs)))
     if not chosen:
         return expr, {}
@@ -224,12 +293,23 @@ def _free(expr):
     return set(expr.free_symbols)
 
 
+def _difference(a, b):
+    """a - b with the top-level terms of both sides combined, so equal terms cancel without expanding
+    (``x + R - (y + R)`` is ``x - y``: SymPy keeps ``-(y + R)`` unexpanded)."""
+    return sp.Add(*sp.Add.make_args(a), *(-t for t in sp.Add.make_args(b)))
+
+
 # ---------------------------------------------------------------------------------------------
 # symbolic decision
 
 
 def _sympy_zero(expr) -> tuple:
-    """Try to show expr == 0.  Returns (True, how) or (None, what was left)."""
+    """Try to decide expr == 0.
+
+    Returns (True, how) if SymPy reduces it to 0; (False, what it is) if SymPy reduces it to a
+    nonzero constant (confirmed at MP_DPS digits) or to an expression it shows is nonzero under the
+    assumptions (positive or negative); (None, what was left) otherwise.
+    """
     had_expectations = expr.has(GaussianExpectation)
     if had_expectations:
         expr = expr.doit()
@@ -249,16 +329,42 @@ def _sympy_zero(expr) -> tuple:
     # go straight to cancelling
     if any(p.exp.is_negative and p.base.is_Add for p in expr.atoms(sp.Pow)):
         attempts = attempts[2:]
+    reduced_forms = [("as is", expr)]
     for name, fn in attempts:
         reduced = fn(expr)
         if reduced == 0:
             return True, f"{name} reduces previous - new to 0"
-    if sp.count_ops(expr) < 400:
+        reduced_forms.append((name, reduced))
+    left = None
+    if sp.count_ops(expr) < tol.SIMPLIFY_MAX_OPS:
         reduced = sp.simplify(expr)
         if reduced == 0:
             return True, "simplify reduces previous - new to 0"
-        return None, f"could not reduce previous - new (left: {sp.sstr(reduced)[:200]})"
-    return None, "could not reduce previous - new (expression too large for simplify)"
+        reduced_forms.append(("simplify", reduced))
+        left = f"could not reduce previous - new (left: {sp.sstr(reduced)[:200]})"
+    for name, reduced in reduced_forms:
+        nonzero = _nonzero(reduced)
+        if nonzero:
+            return False, f"{name}: previous - new = {sp.sstr(reduced)[:200]}, {nonzero}"
+    return None, left or "could not reduce previous - new (expression too large for simplify)"
+
+
+def _nonzero(reduced) -> str:
+    """Why ``reduced`` is certainly not 0 (empty string if SymPy cannot tell)."""
+    if reduced.has(GaussianExpectation) or reduced.atoms(AppliedUndef) or \
+            sp.count_ops(reduced) >= tol.SIMPLIFY_MAX_OPS:
+        return ""
+    if not reduced.free_symbols:
+        if reduced.is_zero is False or reduced.is_nonzero:
+            value = sp.N(reduced, tol.MP_DPS)
+            if value.is_number and value != 0:
+                return f"a nonzero constant ({sp.sstr(value, full_prec=False)[:30]})"
+        return ""
+    if reduced.is_positive:
+        return "positive under the assumptions"
+    if reduced.is_negative:
+        return "negative under the assumptions"
+    return ""
 
 
 def _sympy_sign(expr, strict: bool) -> tuple:
@@ -267,6 +373,8 @@ def _sympy_sign(expr, strict: bool) -> tuple:
         expr = expr.doit()
     word = "positive" if strict else "nonnegative"
     for name, fn in (("as is", lambda e: e), ("expand", sp.expand), ("factor", sp.factor), ("simplify", sp.simplify)):
+        if name == "simplify" and sp.count_ops(expr) >= tol.SIMPLIFY_MAX_OPS:
+            continue
         reduced = fn(expr)
         if (reduced.is_positive if strict else reduced.is_nonnegative):
             return True, f"{name}: the gap {sp.sstr(reduced)[:120]} is {word} under the assumptions"
@@ -283,18 +391,38 @@ def _sympy_constant(expr, parameters) -> tuple:
     return None, "previous - new still depends on the parameters", None
 
 
-def check_relation(previous, new, relation: Relation, domain: Domain, *, rng_salt: str = "") -> dict:
-    """Decide ``previous RELATION new`` with both methods; the fields of a :class:`StepRecord`."""
+_KIND = {Relation.LE: "le", Relation.LT: "lt", Relation.GE: "le", Relation.GT: "lt", Relation.EQ: "eq"}
+
+
+def _violation(relation: Relation, a, b) -> tuple:
+    """(whether previous = a, new = b violate ``a RELATION b``, the error it contributes to worst_error)."""
+    scale = max(abs(a), abs(b))
+    if relation is Relation.EQ:
+        bad = abs(a - b) > tol.IDENTITY_ATOL + tol.IDENTITY_RTOL * scale
+        return bad, float(abs(a - b) / (1 + scale))
+    excess = (a - b) if relation in (Relation.LE, Relation.LT) else (b - a)
+    if relation in (Relation.LT, Relation.GT):
+        bad = excess >= 0
+    else:
+        bad = excess > tol.INEQUALITY_SLACK * (1 + abs(a) + abs(b))
+    return bad, float(excess / (1 + scale))
+
+
+def check_relation(previous, new, relation: Relation, domain: Domain, *, rng_salt: str = "") -> RelationCheck:
+    """Decide ``previous RELATION new`` with every method of the module docstring."""
+    relation = Relation(relation)
     previous = sp.sympify(previous)
     new = sp.sympify(new)
     gap = previous - new
     constant = None
+    inequality = relation in (Relation.LE, Relation.LT, Relation.GE, Relation.GT)
+    strict = relation in (Relation.LT, Relation.GT)
+    # the claim as lower <= upper (< if strict); sign_expr = upper - lower must be >= 0 (> 0)
+    lower, upper = (previous, new) if relation in (Relation.LE, Relation.LT) else (new, previous)
     if relation is Relation.EQ:
         sym_ok, sym_text = _sympy_zero(gap)
-    elif relation in (Relation.LE, Relation.LT):
-        sym_ok, sym_text = _sympy_sign(-gap, strict=relation is Relation.LT)
-    elif relation in (Relation.GE, Relation.GT):
-        sym_ok, sym_text = _sympy_sign(gap, strict=relation is Relation.GT)
+    elif inequality:
+        sym_ok, sym_text = _sympy_sign(_difference(upper, lower), strict=strict)
     elif relation is Relation.EQ_UP_TO_CONSTANT:
         sym_ok, sym_text, constant = _sympy_constant(gap, domain.parameters)
     else:  # pragma: no cover - enum is closed
@@ -306,7 +434,7 @@ def check_relation(previous, new, relation: Relation, domain: Domain, *, rng_sal
     edge = domain.boundary(symbols)
     if edge is not None:
         candidates.insert(1, edge)
-    worst = -float("inf") if relation not in (Relation.EQ, Relation.EQ_UP_TO_CONSTANT) else 0.0
+    worst = -float("inf") if inequality else 0.0
     values = []
     failures = 0
     witness = None
@@ -336,24 +464,15 @@ def check_relation(previous, new, relation: Relation, domain: Domain, *, rng_sal
                 )
             continue
         with mpmath.workdps(tol.MP_DPS):
-            scale = max(abs(a), abs(b))
-            if relation is Relation.EQ:
-                err = float(abs(a - b) / (tol.IDENTITY_ATOL + tol.IDENTITY_RTOL * scale))
-                bad = err > 1
-                worst = max(worst, float(abs(a - b) / (1 + scale)))
-            elif relation is Relation.EQ_UP_TO_CONSTANT:
+            if relation is Relation.EQ_UP_TO_CONSTANT:
                 values.append(a - b)
                 drift = abs((a - b) - (a2 - b2))
-                scale = max(scale, abs(a2), abs(b2))
+                scale = max(abs(a), abs(b), abs(a2), abs(b2))
                 bad = drift > tol.IDENTITY_ATOL + tol.IDENTITY_RTOL * scale
                 worst = max(worst, float(drift / (1 + scale)))
             else:
-                excess = (a - b) if relation in (Relation.LE, Relation.LT) else (b - a)
-                if relation in (Relation.LT, Relation.GT):
-                    bad = excess >= 0
-                else:
-                    bad = excess > tol.INEQUALITY_SLACK * (1 + abs(a) + abs(b))
-                worst = max(worst, float(excess / (1 + scale)))
+                bad, err = _violation(relation, a, b)
+                worst = max(worst, err)
         failures += bool(bad)
         if bad and witness is None:
             extra = ""
@@ -366,26 +485,171 @@ def check_relation(previous, new, relation: Relation, domain: Domain, *, rng_sal
                 functions=fns,
             )
     n_pts = len(candidates)
+    points_failed = witness is not None
+
+    enclosure = None
+    search_record = None
+    if not points_failed and (inequality or (relation is Relation.EQ and sym_ok is None)):
+        search_record, witness = _adversarial(previous, new, relation, symbols, domain, rng)
+    if inequality and witness is None and sym_ok is not True:
+        enclosure = _enclose(_difference(upper, lower), symbols, domain, strict)
+        if enclosure.refuted_at:
+            # the gap is negative on a whole box the search missed: confirm its centre exactly
+            witness = _confirmed_witness(previous, new, relation, enclosure.refuted_at, domain)
+    if relation is Relation.EQ and sym_ok is False and witness is None:
+        witness = _difference_witness(previous, new, candidates, rng)
+
+    proved_by = "SymPy" if sym_ok is True else \
+        "the interval enclosure" if enclosure is not None and enclosure.proved else None
+    note = ""
     if witness is not None:
         status = Status.FAILED
-        numeric_text = f"fails at {failures} of {n_pts} points ({tol.MP_DPS} digits; first failure kept as witness)"
-        note = "SymPy claimed it holds but a numeric point contradicts it" if sym_ok else ""
+        if points_failed:
+            numeric_text = f"fails at {failures} of {n_pts} points ({tol.MP_DPS} digits; first failure kept as witness)"
+        else:
+            numeric_text = f"holds at {n_pts} points ({tol.MP_DPS} digits)"
+        if sym_ok is False:
+            note = f"SymPy shows previous - new is not 0 ({sym_text.split(': ', 1)[-1]})"
+        elif proved_by:
+            note = f"{proved_by} claimed it holds but a numeric point contradicts it"
+        elif not points_failed and search_record is not None and search_record.found:
+            note = "the random points held; the adversarial search found the counterexample"
+        elif not points_failed:
+            note = "the random points and the search held; the interval enclosure found the gap negative on a whole box"
     else:
-        status = Status.PROVED if sym_ok else Status.NUMERIC
+        status = Status.PROVED if proved_by else Status.NUMERIC
         numeric_text = f"holds at {n_pts} points ({tol.MP_DPS} digits; the all-ones point and {n_pts - 1} random ones)"
-        note = ""
+        if status is Status.NUMERIC and inequality:
+            why = enclosure.describe() if enclosure is not None else "not attempted"
+            note = f"not proved: SymPy undecided, interval enclosure {why.split(' (')[0]}"
     if relation is Relation.EQ_UP_TO_CONSTANT and constant is None and witness is None and values \
             and set(symbols) <= set(domain.parameters):
         constant = sp.Float(values[0], 20)
-    return dict(
+    if sym_ok is True:
+        sym_result = sym_text
+    elif sym_ok is False:
+        sym_result = f"fails ({sym_text})"
+    else:
+        sym_result = f"undecided ({sym_text})"
+    return RelationCheck(
         status=status,
-        sympy_result=sym_text if sym_ok else f"undecided ({sym_text})",
+        sympy_result=sym_result,
         numeric_result=numeric_text,
         worst_error=worst,
         witness=witness,
         constant=None if constant is None else sp.sstr(constant),
         note=note,
+        search=search_record,
+        enclosure=enclosure,
     )
+
+
+def _enclose(sign_expr, symbols, domain: Domain, strict: bool) -> EnclosureResult:
+    """The interval enclosure of ``sign_expr >= 0`` (> 0 if strict) over the whole domain."""
+    if sign_expr.has(GaussianExpectation):
+        sign_expr = sign_expr.doit()
+    if sign_expr.has(GaussianExpectation) or sign_expr.atoms(AppliedUndef):
+        return EnclosureResult(False, False, "the gap involves an arbitrary function or an expectation "
+                                             "without closed form")
+    return prove_sign(sign_expr, domain.supports(sorted(sign_expr.free_symbols, key=sp.default_sort_key)),
+                      strict=strict)
+
+
+def _generic_instances(previous, new) -> tuple:
+    """Undefined functions replaced by affine maps with symbolic (searched) coefficients.
+
+    Returns the instantiated pair, the coefficient symbols and the lambdas (to describe a witness).
+    """
+    both = sp.Tuple(previous, new)
+    chosen, coefficients = {}, []
+    for app in sorted(both.atoms(AppliedUndef), key=sp.default_sort_key):
+        fn = app.func
+        if fn in chosen:
+            continue
+        xs = sp.symbols(f"u0:{len(app.args)}")
+        cs = sp.symbols(f"{fn}_c0:{len(app.args) + 1}", real=True)
+        coefficients += cs
+        chosen[fn] = sp.Lambda(xs, cs[0] + sum(c * x for c, x in zip(cs[1:], xs)))
+    for fn, lam in chosen.items():
+        both = both.replace(fn, lam)
+    return both[0], both[1], coefficients, chosen
+
+
+def _confirmed_witness(previous, new, relation, point, domain: Domain) -> Optional[Witness]:
+    """A witness at the shortest rounding of a float ``point`` that fails exactly (None if it holds)."""
+    supports = domain.supports(sorted(point, key=sp.default_sort_key))
+
+    def confirm(exact) -> bool:
+        try:
+            with mpmath.workdps(tol.MP_DPS):
+                return bool(_violation(relation, _evaluate(previous, exact, tol.MP_DPS),
+                                       _evaluate(new, exact, tol.MP_DPS))[0])
+        except (VerifyError, ZeroDivisionError):
+            return True
+
+    exact = confirm_point({s: float(v) for s, v in point.items()}, supports, confirm)
+    if exact is None:
+        return None
+    return _witness_at(previous, new, exact, {})
+
+
+def _witness_at(previous, new, point, functions) -> Witness:
+    values = []
+    with mpmath.workdps(tol.MP_DPS):
+        for side in (previous, new):
+            try:
+                values.append(mpmath.nstr(_evaluate(side, point, tol.MP_DPS), 15))
+            except (VerifyError, ZeroDivisionError) as exc:
+                values.append(f"undefined ({exc})"[:200])
+    return Witness(point={str(k): str(v) for k, v in point.items()}, previous_value=values[0],
+                   new_value=values[1], functions=functions)
+
+
+def _adversarial(previous, new, relation, symbols, domain: Domain, rng: random.Random) -> tuple:
+    """Run :func:`verify.search.search` on the step; (its record, a Witness if it found one)."""
+    p_gen, n_gen, coefficients, lambdas = _generic_instances(previous, new)
+    supports = domain.supports(symbols)
+    supports.update({c: support(c) for c in coefficients})
+
+    def confirm(point) -> bool:
+        try:
+            with mpmath.workdps(tol.MP_DPS):
+                a = _evaluate(p_gen, point, tol.MP_DPS)
+                b = _evaluate(n_gen, point, tol.MP_DPS)
+                return bool(_violation(relation, a, b)[0])
+        except (VerifyError, ZeroDivisionError):
+            return True  # undefined at a point of the domain
+
+    floats = sp.Tuple(p_gen, n_gen)
+    if floats.has(GaussianExpectation):
+        floats = floats.replace(lambda e: isinstance(e, GaussianExpectation), lambda e: e.doit())
+    if floats.has(GaussianExpectation):
+        return SearchRecord(False, "an expectation without closed form"), None
+    lower, upper = (floats[0], floats[1]) if relation in (Relation.LE, Relation.LT, Relation.EQ) else (floats[1], floats[0])
+    record = search(lower, upper, _KIND[relation], supports, confirm, seed=rng.getrandbits(32))
+    if not record.found:
+        return record, None
+    point = record.counterexample
+    fns = {str(fn): str(lam.xreplace({c: point[c] for c in coefficients if c in point}))
+           for fn, lam in lambdas.items()}
+    return record, _witness_at(p_gen.xreplace({c: point[c] for c in coefficients}),
+                               n_gen.xreplace({c: point[c] for c in coefficients}),
+                               {k: v for k, v in point.items() if k not in coefficients}, fns)
+
+
+def _difference_witness(previous, new, candidates, rng) -> Optional[Witness]:
+    """Both sides at the first point where they evaluate (SymPy showed they differ everywhere)."""
+    for point in candidates:
+        (p_inst, n_inst), fns = _instantiate_pair(previous, new, rng)
+        try:
+            with mpmath.workdps(tol.MP_DPS):
+                a = _evaluate(p_inst, point, tol.MP_DPS)
+                b = _evaluate(n_inst, point, tol.MP_DPS)
+        except (VerifyError, ZeroDivisionError):
+            continue
+        return Witness(point={str(k): str(v) for k, v in point.items()}, previous_value=mpmath.nstr(a, 30),
+                       new_value=mpmath.nstr(b, 30) + f" (previous - new = {mpmath.nstr(a - b, 15)})", functions=fns)
+    return None
 
 
 def _instantiate_pair(previous, new, rng):
@@ -444,15 +708,15 @@ class Derivation:
         relation = Relation(relation)
         t0 = time.perf_counter()
         expr = sp.sympify(expr)
-        fields = check_relation(self.current, expr, relation, self.domain, rng_salt=f"{self.title}:{len(self.steps)}")
-        record = self._record(expr, reason, relation, source, fields)
+        check = check_relation(self.current, expr, relation, self.domain, rng_salt=f"{self.title}:{len(self.steps)}")
+        record = self._record(expr, reason, relation, source, check)
         self.steps.append(record)
         self._expressions.append(expr)
         if record.status is Status.FAILED:
             if correction is not None:
                 fixed = sp.sympify(correction)
-                cfields = check_relation(self.current, fixed, relation, self.domain, rng_salt=f"{self.title}:{len(self.steps)}c")
-                crecord = self._record(fixed, correction_reason or f"corrected: {reason}", relation, "correction", cfields)
+                ccheck = check_relation(self.current, fixed, relation, self.domain, rng_salt=f"{self.title}:{len(self.steps)}c")
+                crecord = self._record(fixed, correction_reason or f"corrected: {reason}", relation, "correction", ccheck)
                 self.steps.append(crecord)
                 self.errata.append(
                     Erratum(
@@ -484,7 +748,7 @@ class Derivation:
         self.elapsed += time.perf_counter() - t0
         return record
 
-    def _record(self, expr, reason, relation, source, fields) -> StepRecord:
+    def _record(self, expr, reason, relation, source, check: RelationCheck) -> StepRecord:
         return StepRecord(
             index=len(self.steps) + 1,
             relation=relation,
@@ -492,7 +756,7 @@ class Derivation:
             latex=_short(sp.latex(expr), 4000),
             reason=reason,
             source=source,
-            **fields,
+            **{f.name: getattr(check, f.name) for f in dataclasses.fields(RelationCheck)},
         )
 
     @property
@@ -584,14 +848,17 @@ def check_derivative(function, variable: sp.Symbol, claimed, domain: Domain, nam
         worst = max(worst, err)
         if err > tol.FD_RTOL and witness is None:
             witness = f"at {', '.join(f'{k}={v}' for k, v in point.items())}: finite difference {mpmath.nstr(fd, 15)}, claimed {mpmath.nstr(exact, 15)}"
+    if witness is None and sym_ok is False:
+        witness = f"SymPy: d/d{variable} function - claimed: {sym_text}"
     if witness:
         status = Status.FAILED
     else:
         status = Status.PROVED if sym_ok else Status.NUMERIC
+    sym_word = sym_text if sym_ok is True else "fails" if sym_ok is False else "undecided"
     return Check(
         name=name or f"d/d{variable} = {sp.sstr(claimed)[:80]}",
         status=status,
-        method=f"SymPy diff: {sym_text if sym_ok else 'undecided'}; mpmath.diff at {n_pts} random points ({tol.MP_DPS} digits)",
+        method=f"SymPy diff: {sym_word}; mpmath.diff at {n_pts} random points ({tol.MP_DPS} digits)",
         scope="random points of the domain",
         worst_error=worst,
         witness=witness,
@@ -602,7 +869,8 @@ def check_finite_limit(F, variable: sp.Symbol, label: str, seed: int = 0) -> "ob
     """Check that F has a finite limit F(0) as ``variable`` -> 0+ (no singularity there).
 
     SymPy: F has no negative power of the variable and F(0) is finite.  mpmath: at a random point of
-    the other symbols, |F(1e-30) - F(0)| <= 1e-40 (F(variable) - F(0) is O(variable²) in our uses).
+    the other symbols, |F(LIMIT_PROBE) - F(0)| <= LIMIT_ATOL (F(variable) - F(0) is O(variable²) in
+    our uses; see :mod:`verify.tolerances`).
     Returns a :class:`verify.claims.Check`.
     """
     F = sp.sympify(F)
@@ -610,14 +878,16 @@ def check_finite_limit(F, variable: sp.Symbol, label: str, seed: int = 0) -> "ob
     singular = F0.has(sp.zoo, sp.oo, -sp.oo, sp.nan) or any(
         p.exp.is_negative and p.base == variable for p in F.atoms(sp.Pow))
     rng = random.Random(f"{seed}:{label}")
-    point = {s: sp.Rational(rng.randint(-20, 20) or 7, 10) for s in F.free_symbols - {variable}}
+    den = tol.FUNCTION_COEFFICIENT_DENOMINATOR
+    point = {s: sp.Rational(rng.randint(*tol.FUNCTION_COEFFICIENT_RANGE) or 7, den) for s in F.free_symbols - {variable}}
+    probe = sp.Rational(str(tol.LIMIT_PROBE))  # exactly 10^-30, not the nearest float
     val0 = sp.N(F0.xreplace(point), tol.MP_DPS)
-    val = sp.N(F.xreplace({**point, variable: sp.Rational(1, 10**30)}), tol.MP_DPS)
+    val = sp.N(F.xreplace({**point, variable: probe}), tol.MP_DPS)
     finite = bool(val0.is_finite and val.is_finite)
     err = float(abs(val - val0)) if finite else float("inf")
     witness = None
-    if singular or not finite or err > 1e-40:
-        witness = f"{label}: F(0) = {sp.sstr(F0)[:120]}, |F(1e-30) - F(0)| = {err:.3g}"
+    if singular or not finite or err > tol.LIMIT_ATOL:
+        witness = f"{label}: F(0) = {sp.sstr(F0)[:120]}, |F({tol.LIMIT_PROBE:g}) - F(0)| = {err:.3g}"
     return Check(f"{label}: F({variable}) -> F(0), finite", Status.FAILED if witness else Status.PROVED,
-                 f"SymPy: no negative power of {variable} and F(0) finite; mpmath: |F(1e-30) - F(0)| <= 1e-40 "
-                 "at a random point", label, err, witness)
+                 f"SymPy: no negative power of {variable} and F(0) finite; mpmath: |F({tol.LIMIT_PROBE:g}) - F(0)| "
+                 f"<= {tol.LIMIT_ATOL:g} at a random point", label, err, witness)

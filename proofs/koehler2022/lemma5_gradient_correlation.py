@@ -158,9 +158,9 @@ def proof_display_check() -> tuple:
     checks = []
     for label, total in (("as printed (Σ over i)", printed_sum), ("corrected (Σ over j)", corrected_sum)):
         f = check_relation(sp.diff(total, v.At[i, j]), result, Relation.EQ, Domain(), rng_salt=label)
-        checks.append(Check(f"proof display {label}: ∂/∂Ã_ij (1/2)Σ D_jj||Ã_j||²/ε² = D_jj Ã_ij/ε²", f["status"],
-                            f"SymPy: {f['sympy_result']}; mpmath: {f['numeric_result']}", "d = r = 2, i = 1, j = 2",
-                            f["worst_error"], f["witness"].describe() if f["witness"] else None))
+        checks.append(Check(f"proof display {label}: ∂/∂Ã_ij (1/2)Σ D_jj||Ã_j||²/ε² = D_jj Ã_ij/ε²", f.status,
+                            f.method, "d = r = 2, i = 1, j = 2",
+                            f.worst_error, f.witness.describe() if f.witness else None))
     return tuple(checks)
 
 

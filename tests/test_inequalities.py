@@ -1,0 +1,176 @@
+"""Inequality and equality steps are really checked: interval proofs, adversarial search, exact witnesses.
+
+Every false step below holds at the random points of the old check (the numeric result says so) and
+is caught by the adversarial search or by SymPy; every true one passes, and is PROVED by SymPy or the
+interval enclosure where they can.
+"""
+import dataclasses
+
+import pytest
+import sympy as sp
+
+from verify import Derivation, Domain, Relation, Status
+from verify import tolerances as tol
+from verify.derivation import RelationCheck, check_relation
+from verify.enclosure import prove_sign, support
+from verify.search import search
+
+x = sp.Symbol("x", real=True)
+p = sp.Symbol("p", positive=True)
+q = sp.Symbol("q", positive=True)
+e = sp.Symbol("e", positive=True)
+f = sp.Function("f")
+
+REL = {"<=": sp.Le, "<": sp.Lt, ">=": sp.Ge, ">": sp.Gt, "=": sp.Eq}
+
+
+def check(prev, new, rel, **kw) -> RelationCheck:
+    return check_relation(sp.sympify(prev), sp.sympify(new), Relation(rel), Domain(**kw))
+
+
+def holds_exactly(prev, new, rel, witness) -> bool:
+    """Independent of the engine: the relation at the witness point, in exact SymPy arithmetic."""
+    point = {s: sp.Rational(witness.point[str(s)]) for s in (sp.sympify(prev) - sp.sympify(new)).free_symbols}
+    a, b = sp.sympify(prev).xreplace(point), sp.sympify(new).xreplace(point)
+    if rel == "=":
+        return sp.simplify(a - b) == 0
+    return bool(REL[rel](a, b))
+
+
+# --- false steps: FAILED with an exact witness ------------------------------------------------
+FALSE_STEPS = [
+    # (previous, new, relation, why the random points in [0.2, 5] / [-2, 2] miss it)
+    ((x - sp.Rational(3, 2)) ** 2, sp.Rational(1, 10000), ">=", "false only for |x - 3/2| < 1/100"),
+    (e, sp.Rational(1, 10), ">=", "false only for e < 1/10"),
+    (1 / e, 10**6, "<=", "false only for tiny e"),
+    (x**2 - 10**8, 0, "<=", "false only for huge |x|"),
+]
+
+
+@pytest.mark.parametrize("prev,new,rel,why", FALSE_STEPS, ids=[s[3] for s in FALSE_STEPS])
+def test_false_inequality_is_failed_with_an_exact_witness(prev, new, rel, why):
+    res = check(prev, new, rel)
+    assert res.status is Status.FAILED
+    assert res.numeric_result.startswith("holds at"), "the random points alone would have passed it"
+    assert res.search is not None and res.search.found
+    assert not holds_exactly(prev, new, rel, res.witness)
+    assert all(sp.Rational(v).is_rational for v in res.witness.point.values())
+
+
+def test_the_witnesses_are_where_the_steps_fail():
+    assert check((x - sp.Rational(3, 2)) ** 2, sp.Rational(1, 10000), ">=").witness.point == {"x": "3/2"}
+    assert sp.Rational(check(1 / e, 10**6, "<=").witness.point["e"]) < sp.Rational(1, 10**6)
+    assert abs(sp.Rational(check(x**2 - 10**8, 0, "<=").witness.point["x"])) > 10**4
+
+
+def test_equality_differing_by_a_nonzero_constant_is_failed():
+    res = check(sp.log(2 * p), sp.log(p), "=")
+    assert res.status is Status.FAILED and res.witness is not None
+    assert res.sympy_result.startswith("fails") and "log(2)" in res.sympy_result
+    # a constant far below the numeric tolerance is still a failure: SymPy shows it is not 0
+    tiny = check(p + sp.Integer(10) ** -30, p, "=")
+    assert tiny.numeric_result.startswith("holds at"), "within IDENTITY_ATOL at every point"
+    assert tiny.status is Status.FAILED and "1e-30" in tiny.witness.new_value.replace("1.0e-30", "1e-30")
+    # and a difference SymPy shows is positive everywhere
+    assert check(p**2 + 1, 0, "=").status is Status.FAILED
+
+
+def test_equality_sympy_cannot_decide_is_searched():
+    true = check(sp.atan(p) + sp.atan(1 / p), sp.pi / 2, "=")
+    assert true.status is Status.NUMERIC and true.search.ran and not true.search.found
+    # wrong by 10^-40 p^4: invisible at the points (p <= 5), visible at p = 10^12
+    wrong = check(sp.atan(p) + sp.atan(1 / p) + sp.Integer(10) ** -40 * p**4, sp.pi / 2, "=")
+    assert wrong.sympy_result.startswith("undecided") and wrong.numeric_result.startswith("holds at")
+    assert wrong.status is Status.FAILED and sp.Rational(wrong.witness.point["p"]) > 10**9
+
+
+def test_inequality_with_an_arbitrary_function_searches_its_coefficients():
+    res = check(f(p) ** 2, f(p), ">=")  # false when 0 < f(p) < 1
+    assert res.status is Status.FAILED and res.witness.functions
+    assert check(f(p) ** 2 + 1, 2 * f(p), ">=").status.holds  # (f - 1)² >= 0 for real f
+
+
+# --- true steps: pass, PROVED where SymPy or the enclosure can ------------------------------------
+@pytest.mark.parametrize("prev,new,rel,prover", [
+    (x**2 + 1, 2 * x, ">=", "SymPy"),
+    (sp.log(p), p - 1, "<=", "enclosure"),
+    (p / (1 + p), 1, "<", "SymPy"),
+    ((p + q) ** 2, 4 * p * q, ">=", "SymPy"),  # AM-GM, squared
+    ((x**2 + p**2) / 2, x * p, ">=", "SymPy"),  # AM-GM for x real
+    (p * sp.exp(-p), sp.Rational(2, 5), "<=", "enclosure"),  # max 1/e = 0.3679 at p = 1
+    (sp.log(p) + 1 / p, 1, ">=", "enclosure"),  # log p >= 1 - 1/p; singular at p = 0
+    (x**4 - 3 * x + 3, 0, ">", "enclosure"),  # min 3 - (9/4)(3/4)^(1/3) = 0.956 at x = (3/4)^(1/3)
+])
+def test_true_inequality_is_proved(prev, new, rel, prover):
+    res = check(prev, new, rel)
+    assert res.status is Status.PROVED, res.method
+    assert res.search is not None and res.search.ran and not res.search.found
+    if prover == "enclosure":
+        assert res.sympy_result.startswith("undecided")
+        assert res.enclosure.proved and ("τ/(1-τ)" in res.method or "2τ-1" in res.method)  # the change of variables
+    else:
+        assert not res.sympy_result.startswith("undecided")
+
+
+def test_enclosure_out_of_budget_falls_back_to_numeric_with_the_search_record(monkeypatch):
+    monkeypatch.setattr(tol, "ENCLOSURE_MAX_SECONDS", 0.3)
+    res = check(p + q, 2 * sp.sqrt(p * q), ">=")  # touches 0 on the whole diagonal p = q
+    assert res.status is Status.NUMERIC
+    assert not res.enclosure.proved and "budget" in res.enclosure.reason
+    rec = res.search
+    assert rec.ran and not rec.found and rec.samples >= tol.SEARCH_RANDOM_POINTS and rec.starts >= 1
+    assert rec.evaluations > rec.samples and rec.smallest_gap is not None and rec.where
+    assert "no counterexample" in res.method and "not proved" in res.note
+
+
+def test_derivation_records_the_typed_check():
+    d = Derivation("demo", sp.log(p), "start", Domain())
+    step = d.step(p - 1, "log p <= p - 1", Relation.LE)
+    assert step.status is Status.PROVED and step.enclosure.proved and step.search.ran
+    assert "interval enclosure: proved" in step.method and "adversarial search" in step.method
+    res = check(p, p, "=")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.status = Status.FAILED
+
+
+# --- the enclosure and the search on their own --------------------------------------------------
+def sup(*symbols):
+    return {s: support(s) for s in symbols}
+
+
+def test_enclosure_never_proves_a_false_or_merely_touching_strict_inequality():
+    assert prove_sign(p - 1 - sp.log(p), sup(p)).proved
+    assert not prove_sign(p - 1 - sp.log(p), sup(p), strict=True).proved  # = 0 at p = 1
+    bad = prove_sign((x - sp.Rational(3, 2)) ** 2 - sp.Rational(1, 10000), sup(x))
+    assert not bad.proved and abs(float(bad.refuted_at[x]) - 1.5) < 0.01
+    # 1 - p/(1+p) > 0 everywhere, but its infimum 0 is at the excluded end p = ∞: honestly undecided
+    tail = prove_sign(1 - p / (1 + p), sup(p), strict=True)
+    assert not tail.proved and "inf" in tail.reason
+    # a singular end: log p -> -∞ as p -> 0, so log(p) + 5 >= 0 is false near 0 and never proved
+    assert not prove_sign(sp.log(p) + 5, sup(p)).proved
+
+
+def test_enclosure_respects_ranges_and_budget():
+    rng = {x: (0, 2)}
+    assert prove_sign(3 - x, {x: support(x, rng)}).proved  # false for x > 3, true on [0, 2]
+    assert not prove_sign(3 - x, sup(x)).proved
+    amgm = prove_sign(p + q - 2 * sp.sqrt(p * q), sup(p, q), max_boxes=50)
+    assert not amgm.proved and "box budget" in amgm.reason and amgm.undecided > 0
+    assert not prove_sign(sp.atan(p), sup(p)).applicable  # no interval atan in mpmath.iv
+
+
+def test_search_confirms_exactly_before_declaring_a_failure():
+    one = sp.Integer(1)
+    exact_calls = []
+
+    def confirm(point):
+        exact_calls.append(point)
+        return not (one + sp.Integer(10) ** -20 * p > one).xreplace(point)
+
+    # float64 sees 1 + 1e-20 p = 1 (a violation of <) everywhere below p = 1e4; the exact value does not
+    rec = search(one, one + sp.Integer(10) ** -20 * p, "lt", sup(p), confirm, seed=1)
+    assert rec.ran and not rec.found and exact_calls and rec.confirmed == len(exact_calls)
+    rec = search(-one, p * (p - 2), "le", sup(p), lambda pt: (p * (p - 2)).xreplace(pt) < -1, seed=1)
+    assert not rec.found and rec.smallest_gap < 1e-12  # -1 <= p(p-2) touches at p = 1; no false alarm
+    rec = search(p * (p - 2), -one, "le", sup(p), lambda pt: (p * (p - 2)).xreplace(pt) > -1, seed=1)
+    assert rec.found  # the reverse is false (for every p != 1)
