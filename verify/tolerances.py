@@ -226,3 +226,11 @@ SEARCH_MAX_OPS = 4000
 #: converges to ~1e-10 of an exact zero; a bound that is not attained has a gap of order 1e-2 or
 #: more at the instances searched (e.g. the bound with 1/4 for 1/2 leaves R/(4ε²) ~ 1).
 SHARP_GAP = 1e-6
+
+#: Parameters trained in float32 (Section 6, as the paper trained) agree with the same few Adam
+#: steps computed by hand in float64 when they differ by at most FLOAT32_STEP_ATOL.  Each Adam
+#: step moves a coordinate by lr·m̂/(sqrt(v̂) + eps), an O(1) ratio times lr <= 1e-2, computed to
+#: float32 round-off (~1e-7 relative) on parameters of size O(1): a few steps stay below ~1e-6.
+#: A wrong learning rate, a missing bias correction or a wrong gradient moves them by >= 1e-4.
+FLOAT32_STEP_ATOL = 1e-5
+__all__ += ["FLOAT32_STEP_ATOL"]
