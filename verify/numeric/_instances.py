@@ -9,7 +9,7 @@ import numpy as np
 from .._errors import VerifyError
 from ..validate import check_bool, check_finite_real, check_nonnegative_int, check_positive_int, check_rng
 from ._objective import objective
-from ._validate import as_matrix
+from ._validate import as_eps, as_matrix
 
 __all__ = ["random_orthogonal", "low_rank_data", "zero_rows", "Instance", "random_instance"]
 
@@ -70,6 +70,7 @@ def random_instance(d: int, r: int, r_star: int, seed: int, rank: int | None = N
     scale = check_finite_real("scale", scale)
     if scale < 0:
         raise VerifyError("scale", scale, "must be >= 0")
+    eps0 = as_eps("eps0", eps0)
     rng = np.random.default_rng(seed)
     A = low_rank_data(d, r_star, rank, rng, rotate)
     obj = objective("L1", A, r)

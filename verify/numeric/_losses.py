@@ -19,17 +19,21 @@ __all__ = ["LinearProblem", "loss_L", "loss_L1", "optimal_D", "reconstruction_er
 
 @dataclass(frozen=True)
 class LinearProblem:
-    """Validated (A, Ã, B̃): data matrix d x r*, decoder d x r, encoder r x d."""
+    """Validated (A, Ã, B̃): data matrix d x r*, decoder d x r, encoder r x d (finite, real, non-empty)."""
 
     A: np.ndarray
     At: np.ndarray
     Bt: np.ndarray
 
+    def __post_init__(self):
+        A = as_matrix("A", self.A)
+        At = as_matrix("At", self.At, (A.shape[0], None))
+        object.__setattr__(self, "A", A)
+        object.__setattr__(self, "At", At)
+        object.__setattr__(self, "Bt", as_matrix("Bt", self.Bt, (At.shape[1], A.shape[0])))
+
     @classmethod
     def of(cls, A, At, Bt) -> "LinearProblem":
-        A = as_matrix("A", A)
-        At = as_matrix("At", At, (A.shape[0], None))
-        Bt = as_matrix("Bt", Bt, (At.shape[1], A.shape[0]))
         return cls(A, At, Bt)
 
     @property
@@ -53,11 +57,11 @@ def reconstruction_error(A, At, Bt, D) -> float:
 
 def _finite(value: float, p: "LinearProblem", eps) -> float:
     """``value`` if it is a finite float64; else a VerifyError naming the argument that overflowed:
-    the matrix with the largest entry if that entry's square overflows, else ε (the 1/ε² terms)."""
+    the matrix with the largest entry m if m > 1/ε (its square outweighs the 1/ε² factor), else ε."""
     if np.isfinite(value):
         return float(value)
     name, arr = max((("A", p.A), ("At", p.At), ("Bt", p.Bt)), key=lambda kv: float(np.max(np.abs(kv[1]))))
-    if eps is None or float(np.max(np.abs(arr))) ** 2 > np.finfo(float).max ** 0.5:
+    if eps is None or np.log(np.max(np.abs(arr))) + np.log(eps) > 0:
         raise VerifyError(name, arr, f"the loss overflows float64 at these entries (value {value})")
     raise VerifyError("eps", eps, f"the loss overflows float64 at this ε (value {value}): the 1/ε² terms are too large")
 
