@@ -1,0 +1,18 @@
+"""Table 4 (see :mod:`proofs.koehler2022.nonlinear` for the setup, the readings and the checks).
+
+Printed claim: "The VAE training yields encoder variances with number of 0 entries equal to the
+intrinsic dimension."
+Checked on every run of the reproduction (the default report runs :data:`~.nonlinear.REDUCED`;
+``build("table4", PAPER_SCALE("table4"))`` is the paper's scale).
+"""
+from __future__ import annotations
+
+from proofs.koehler2022 import PAPER
+from proofs.koehler2022.nonlinear import build
+from verify.claims import ProofReport
+
+
+@PAPER.proof("table4")
+def check() -> ProofReport:
+    return build("table4")
+
