@@ -43,9 +43,9 @@ def gradient_descent(A, x0, *, loss: str = "L1", parameterization: str = "eps", 
                     x[pos] = out[k, pos] * np.exp(-eta * out[k, pos] * g[pos])
             except FloatingPointError as exc:
                 raise VerifyError("eta", eta, f"step {k + 1} overflowed ({exc}); take a smaller step") from None
-            if not obj.point_ok(x):
+            if not obj._point_ok(x):
                 raise VerifyError("eta", eta, f"step {k + 1} left the domain of the loss: the iterate "
-                                              f"{obj.point_problem(x)}; take a smaller step")
+                                              f"{obj._point_problem(x)}; take a smaller step")
             out[k + 1] = x
     return out
 

@@ -61,18 +61,18 @@ class Objective:
             x = check_array(name, x, ndim=1)
             if x.shape != (self.size,):
                 raise VerifyError(f"{name}.shape", x.shape, f"must be ({self.size},) for d={self.d}, r={self.r}")
-        if not self.point_ok(x):
-            raise VerifyError(name, x, self.point_problem(x))
+        if not self._point_ok(x):
+            raise VerifyError(name, x, self._point_problem(x))
         return x
 
-    def point_ok(self, x) -> bool:
+    def _point_ok(self, x) -> bool:
         """Cheap test of a float64 vector of the right length: finite, with variances in range."""
         return bool(np.isfinite(x).all() and x[-1] >= EPS_MIN and self._variances_ok(x))
 
     def _variances_ok(self, x) -> bool:
         return True
 
-    def point_problem(self, x) -> str | None:
+    def _point_problem(self, x) -> str | None:
         """What is wrong with the packed vector x (of the right length), or None."""
         bad = np.nonzero(~np.isfinite(x))[0]
         if bad.size:
