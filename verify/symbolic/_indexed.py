@@ -42,6 +42,7 @@ from typing import Mapping, Optional
 import mpmath
 import numpy as np
 import sympy as sp
+from sympy.concrete.expr_with_limits import AddWithLimits
 from sympy.core.function import AppliedUndef
 
 from .._errors import VerifyError
@@ -74,9 +75,56 @@ def _index(name: str) -> sp.Symbol:
     return sp.Symbol(name, integer=True, positive=True)
 
 
-class ISum(sp.Sum):
+class ISum(AddWithLimits):
     """A finite sum with symbolic integer bounds: expands/simplifies to its :func:`normal_form` and
-    evaluates numerically (term by term) once its bounds are integers."""
+    evaluates numerically (term by term) once its bounds are integers.
+
+    It derives from SymPy's ``AddWithLimits`` (the parent of ``Sum``), not from ``Sum``, so that
+    SymPy's own sum heuristics (``sum_simplify``, delta summation into Piecewise) never see it; it
+    prints as a ``Sum`` and differentiates like one (term by term)."""
+
+    def __new__(cls, function, *symbols, **assumptions):
+        obj = AddWithLimits.__new__(cls, function, *symbols, **assumptions)
+        if hasattr(obj, "limits") and any(len(lim) != 3 or None in lim for lim in obj.limits):
+            raise VerifyError("limits", symbols, "every limit of a finite sum needs (index, lo, hi)")
+        return obj
+
+    _eval_derivative = sp.Sum._eval_derivative
+
+    def _eval_is_extended_real(self):
+        return self.function.is_extended_real
+
+    def _eval_is_finite(self):
+        if all(b.is_finite for lim in self.limits for b in lim[1:]) and self.function.is_finite:
+            return True
+        return None
+
+    def _nonempty(self) -> bool:
+        """Every limit has hi - lo + 1 >= 0 (so Karr's convention adds, not subtracts, the terms)."""
+        return all(bool((hi - lo + 1).is_nonnegative) for _, lo, hi in self.limits)
+
+    def _eval_is_extended_nonnegative(self):
+        if self.function.is_extended_nonnegative and self._nonempty():
+            return True
+        return None
+
+    def _eval_is_extended_nonpositive(self):
+        if self.function.is_extended_nonpositive and self._nonempty():
+            return True
+        return None
+
+    def as_sum(self) -> sp.Sum:
+        """The same sum as a plain ``sympy.Sum`` (printing)."""
+        return sp.Sum(self.function, *self.limits)
+
+    def _sympystr(self, printer):
+        return printer._print(self.as_sum())
+
+    def _latex(self, printer):
+        return printer._print(self.as_sum())
+
+    def _pretty(self, printer):
+        return printer._print(self.as_sum())
 
     def _eval_expand_basic(self, **hints):
         return normal_form(self)
@@ -182,7 +230,14 @@ def _flat(expr) -> list:
         return [_Term(sp.Integer(1), [], [expr])]
     if expr.is_Pow and isinstance(expr.base, sp.KroneckerDelta) and expr.exp.is_Integer and expr.exp > 0:
         return [_Term(sp.Integer(1), [], [expr.base])]
-    # an opaque factor (log, exp, a reciprocal ...): normalise its arguments
+    if isinstance(expr, sp.log):
+        # log of a quotient/product of positive factors: one log per factor, over a common denominator
+        arg = sp.together(normal_form(expr.args[0]))
+        split = sp.expand_log(sp.log(arg))
+        if not isinstance(split, sp.log):
+            return _flat(split)
+        return [_Term(sp.Integer(1), [], [sp.log(arg)])]
+    # an opaque factor (exp, a reciprocal ...): normalise its arguments
     return [_Term(sp.Integer(1), [], [expr.func(*[normal_form(a) for a in expr.args])])]
 
 
@@ -370,7 +425,7 @@ def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] =
         if expr in env:
             return env[expr]
         raise VerifyError("expression", str(expr), "has a symbol without a value")
-    if isinstance(expr, sp.Sum):
+    if isinstance(expr, (ISum, sp.Sum)):
         body = expr.function
         limits = list(expr.limits)
         x, lo, hi = limits[0]
@@ -423,6 +478,8 @@ def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] =
             raise VerifyError("expression", str(expr), "has an undefined function without a value")
         idx = [np.asarray(_eval(a, env, depth, _NP, arrays)).astype(int) - 1 for a in expr.args]
         arr = arrays[expr.func.__name__]
+        if len(idx) != arr.ndim or any(np.any(ix < 0) or np.any(ix >= n) for ix, n in zip(idx, arr.shape)):
+            raise VerifyError("expression", str(expr), f"indices outside the shape {arr.shape} of {expr.func.__name__}")
         return arr[tuple(idx)]
     raise VerifyError("expression", sp.sstr(expr)[:120], "cannot be evaluated by the index evaluator")
 
