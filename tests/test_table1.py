@@ -94,18 +94,29 @@ def small_runs(tmp_path_factory):
     return run_table(TrainConfig(steps=20_000), jobs=2, cache_dir=cache, **SMALL)
 
 
+def _settled(run) -> dict:
+    """The run made to look converged: counts unchanged over the last 10%, loss (4) flat there."""
+    run = copy.deepcopy(run)
+    run["tail"] = {k: run[k] for k in ("zeros", "nonzero_rows", "nonzero_cols")}
+    run["loss_change"] = 0.0
+    return run
+
+
 def test_the_checks_hold_on_real_runs_and_each_can_fail(small_runs):
     runs = small_runs
+    assert all(r["finite"] and np.isfinite(r["grad_norm"]) and r["tail"] is not None for r in runs)
+    assert all(r["change_from"] == 18_000 for r in runs)
     assert t1.rows_check(runs).status is Status.NUMERIC
     assert t1.zeros_check(runs).status is Status.NUMERIC
     assert t1.sampling_check(runs).status is Status.NUMERIC
-    wrong = t1.rows_check(runs, expected=lambda r: r["r_star"] + 1)
+    settled = [_settled(r) for r in runs]
+    wrong = t1.rows_check(settled, expected=lambda r: r["r_star"] + 1)
     assert wrong.status is Status.FAILED and "expected 3" in wrong.witness
     fewer = copy.deepcopy(runs)
     fewer[1]["zeros"] -= 1
-    bad = t1.zeros_check(fewer)
+    bad = t1.zeros_check([_settled(r) for r in fewer])
     assert bad.status is Status.FAILED and "seed 1" in bad.witness
-    close = copy.deepcopy(runs)
+    close = copy.deepcopy(settled)
     close[0]["eig_err_exact"] = 0.05
     assert t1.density_check(close).status is Status.FAILED
     ambiguous = copy.deepcopy(runs)
@@ -114,6 +125,39 @@ def test_the_checks_hold_on_real_runs_and_each_can_fail(small_runs):
     shifted = copy.deepcopy(runs)
     shifted[3]["eig_err_sampled"] += 0.5
     assert t1.sampling_check(shifted).status is Status.FAILED
+
+
+def test_a_failing_run_refutes_only_if_it_converged(small_runs):
+    runs = copy.deepcopy(small_runs)
+    runs[1]["zeros"] -= 1  # the caption fails on run 1 ...
+    runs = [_settled(r) for r in runs]  # ... which converged
+    assert t1.convergence(runs[1])[0]
+    assert t1.zeros_check(runs).status is Status.FAILED
+    # not converged, three ways: its counts moved over the last 10%, its loss still moved, it diverged
+    for mutate, reason in ((lambda r: r["tail"].update(zeros=r["zeros"] + 1), "counts changed"),
+                           (lambda r: r.update(loss_change=2 * th.TABLE1_LOSS_CHANGE), "loss (4) changed"),
+                           (lambda r: r.update(finite=False), "diverged")):
+        moving = copy.deepcopy(runs)
+        mutate(moving[1])
+        check = t1.zeros_check(moving)
+        assert check.status is Status.UNDECIDED and check.witness is None, reason
+        assert reason in check.details and "not converged" in check.details and "seed 1" in check.details
+    # one converged failing run refutes, whatever the others
+    both = copy.deepcopy(runs)
+    both[2]["zeros"] -= 1  # run 2 fails too but has not converged (its counts moved)
+    assert t1.zeros_check(both).status is Status.FAILED
+    # a longer run decides: the same counts -> converged (even with a moving loss); other counts -> not
+    longer = _settled(runs[1])
+    longer["config"] = {**longer["config"], "steps": 4 * longer["config"]["steps"]}
+    same = copy.deepcopy(runs)
+    same[1]["loss_change"] = 1.0
+    same[1]["longer"] = longer
+    assert t1.zeros_check(same).status is Status.FAILED and "4x longer gives the same" in t1.zeros_check(same).witness
+    learnt = copy.deepcopy(same)
+    learnt[1]["longer"]["zeros"] += 1
+    undecided = t1.zeros_check(learnt)
+    assert undecided.status is Status.UNDECIDED and "4x longer gives" in undecided.details
+    assert "#### Convergence of the runs" in t1.convergence_markdown(same)
 
 
 def test_side_by_side_names_each_difference_from_the_paper(small_runs):
@@ -139,7 +183,7 @@ def test_reproduce_command_writes_the_table_and_names_bad_arguments(tmp_path):
     doc = json.loads((out / "report.json").read_text())
     assert code == 0 and [e["id"] for e in doc["statements"]] == ["table1"]
     assert "r*=2, d=4" in doc["statements"][0]["notes"][0]
-    assert (out / "figures" / "table1-rows-population.png").read_bytes().startswith(b"\x89PNG")
+    assert (out / "figures" / "koehler2022-table1-rows-population.png").read_bytes().startswith(b"\x89PNG")
     for args, needle in ((["--settings", "4,2"], "--settings"), (["--steps", "0"], "steps"),
                          (["--seeds", "0"], "--seeds"), (["--jobs", "0"], "--jobs")):
         assert main(["reproduce", "table1", "--out", str(out)] + args) == 2, needle

@@ -3,7 +3,9 @@
 The setup, as the paper prints it: A is an r*×r* matrix of iid N(0, 1) entries padded with d - r*
 zero rows; the data are x = Az, z ~ N(0, I_{r*}); the VAE has latent dimension 20; every entry of
 Table 1 is the mean over three seeds.  Training (Adam, log-variance parameters, 100k steps at
-learning rate 1e-3, batch 100) is :func:`verify.numeric.train`.
+learning rate 1e-3, batch 100) is :func:`verify.numeric.train_group` (JAX + optax): the runs of one
+ambient dimension d share one compiled program, and :func:`run_group` (one group of runs) is the
+unit of work that :func:`run_table` maps over its workers.
 
 Readings of what the paper leaves open are listed in :data:`READINGS`; the report and the README
 print them.  Each run is cached under a key made from everything that determines it.
@@ -15,7 +17,7 @@ import json
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional, Sequence
@@ -26,10 +28,10 @@ from verify import VerifyError
 from verify import tolerances as tol
 
 from . import thresholds as th
-from verify.numeric._training import LogVarianceVAE, TrainConfig, train
+from verify.numeric._training import LogVarianceVAE, TrainConfig, train_group
 
 __all__ = ["SETTINGS", "SEEDS", "PAPER_TABLE1", "PAPER_EIGENVALUES", "READINGS", "EIG_SAMPLES", "Job", "data_matrix",
-           "metrics", "eigenvalue_error", "run_job", "run_table", "summarize", "table1_markdown", "MODES_RUN",
+           "metrics", "eigenvalue_error", "run_job", "run_group", "groups", "run_table", "GROUP_SIZE", "summarize", "table1_markdown", "MODES_RUN",
            "COMPARED", "example_run", "side_by_side", "named_differences", "parse_settings", "default_cache_dir"]
 
 #: (r*, d) of the columns of Table 1.
@@ -53,7 +55,12 @@ EIG_SAMPLES = 10_000
 MODES_RUN = ("population", "minibatch")
 
 #: Bump when training or metrics change, so that cached runs of older code are not reused.
-CODE_VERSION = 1
+#: 2: JAX + optax training in float32 (Bartlett-sampled minibatch moments), convergence diagnostics.
+CODE_VERSION = 2
+
+#: At most this many runs share one compiled (vmapped) program: Table 1's d = 20 runs then form two
+#: groups and d = 12 two more, which balances two workers (a group's cost grows with runs x d²).
+GROUP_SIZE = 6
 
 READINGS = (
     ("Optimiser and schedule", "The paper says only 'gradient descent'. We use Adam (β = 0.9, 0.999), 100k steps, "
@@ -162,20 +169,57 @@ class Job:
         return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
-def run_job(job: Job) -> dict:
-    """Train one VAE and measure it; the result is a JSON-ready dict."""
+def _counts(A, theta, latent: int) -> dict:
+    vae = LogVarianceVAE(A, latent)
+    At, _Bt, D, _eps = vae.unpack(theta)
+    return {"zeros": int(np.sum(D < th.TABLE1_ZERO_VARIANCE)),
+            "nonzero_rows": int(np.sum(np.linalg.norm(At, axis=1) > th.TABLE1_ROW_NONZERO)),
+            "nonzero_cols": int(np.sum(np.linalg.norm(At, axis=0) > th.TABLE1_ROW_NONZERO))}
+
+
+def run_group(group: Sequence[Job]) -> list:
+    """Train runs of one ambient dimension d and one config together (one vmapped program); measure each.
+
+    Each result is a JSON-ready dict: the metrics of Table 1, the loss history, and the convergence
+    diagnostics: ``grad_norm`` (||∇(4)|| at the end), ``loss_change`` (relative change of (4) over
+    the last 10% of steps, from ``change_from``) and ``tail`` (the counts at ``change_from``).
+    """
+    if not group:
+        return []
+    config, d = group[0].config, group[0].d
+    if any(j.config != config or j.d != d for j in group):
+        raise VerifyError("group", [(j.d, j.config.mode) for j in group], "needs one d and one config")
     t0 = time.perf_counter()
-    rng = np.random.default_rng((job.seed, job.r_star, job.d))
-    A = data_matrix(job.r_star, job.d, rng)
-    res = train(A, job.config, rng)
-    vae = LogVarianceVAE(A, job.config.latent)
-    At, _Bt, D, eps = vae.unpack(res.theta)
-    out = {"r_star": job.r_star, "d": job.d, "seed": job.seed, "mode": job.config.mode, "config": asdict(job.config),
-           "samples": job.samples, "finite": res.finite, "loss": float(vae.loss(res.theta)),
-           "loss_steps": res.steps.tolist(), "loss_history": res.losses.tolist()}
-    out.update(metrics(A, At, D, eps, job.samples, np.random.default_rng((job.seed, job.r_star, job.d, 1))))
-    out["seconds"] = time.perf_counter() - t0
+    rngs = [np.random.default_rng((j.seed, j.r_star, j.d)) for j in group]
+    As = [data_matrix(j.r_star, j.d, g) for j, g in zip(group, rngs)]
+    results = train_group(As, config, rngs)
+    seconds = (time.perf_counter() - t0) / len(group)
+    out = []
+    for job, A, res in zip(group, As, results):
+        vae = LogVarianceVAE(A, config.latent)
+        At, _Bt, D, eps = vae.unpack(res.theta)
+        run = {"r_star": job.r_star, "d": job.d, "seed": job.seed, "mode": config.mode, "config": asdict(config),
+               "samples": job.samples, "finite": res.finite, "loss": float(vae.loss(res.theta)),
+               "loss_steps": res.steps.tolist(), "loss_history": res.losses.tolist(),
+               "grad_norm": res.grad_norm, "loss_change": res.loss_change, "change_from": res.change_from,
+               "tail": _counts(A, res.theta_tail, config.latent) if res.theta_tail is not None else None}
+        run.update(metrics(A, At, D, eps, job.samples, np.random.default_rng((job.seed, job.r_star, job.d, 1))))
+        run["seconds"] = seconds
+        out.append(run)
     return out
+
+
+def run_job(job: Job) -> dict:
+    """Train one VAE and measure it (a group of one)."""
+    return run_group([job])[0]
+
+
+def groups(jobs: Sequence[Job], size: int = GROUP_SIZE) -> list:
+    """The jobs cut into groups of one (d, config), at most ``size`` runs each, in order of first appearance."""
+    by: dict = {}
+    for j in jobs:
+        by.setdefault((j.d, j.config), []).append(j)
+    return [g[i:i + size] for g in by.values() for i in range(0, len(g), size)]
 
 
 def _cached(cache: Optional[Path], job: Job) -> Optional[dict]:
@@ -200,7 +244,7 @@ def _store(cache: Optional[Path], job: Job, result: dict) -> None:
 def run_table(config: TrainConfig, settings: Sequence = SETTINGS, seeds: Sequence = SEEDS, samples: int = EIG_SAMPLES,
               jobs: Optional[int] = None, cache_dir: Optional[Path] = None, use_cache: bool = True,
               progress: bool = True) -> list:
-    """Every (setting, seed) run, from the cache where possible, the rest across ``jobs`` processes.
+    """Every (setting, seed) run, from the cache where possible, the rest in groups across ``jobs`` workers.
 
     Results come back in (setting, seed) order.  A finished run is cached at once, so an
     interrupted table keeps what it finished; ``use_cache=False`` recomputes (and re-caches) all.
@@ -220,15 +264,20 @@ def run_table(config: TrainConfig, settings: Sequence = SETTINGS, seeds: Sequenc
     todo = [j for j in all_jobs if j not in results]
     jobs = jobs or os.cpu_count() or 1
     bar = _progress_bar(len(all_jobs), len(results), progress, config.mode)
+    work = groups(todo)
     try:
-        if todo and jobs > 1 and len(todo) > 1:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-                futures = {pool.submit(run_job, j): j for j in todo}
+        # threads, not processes: a group runs inside XLA, which releases the GIL (and a process
+        # that has started JAX must not fork)
+        if jobs > 1 and len(work) > 1:
+            with ThreadPoolExecutor(max_workers=min(jobs, len(work))) as pool:
+                futures = {pool.submit(run_group, g): g for g in work}
                 for fut in as_completed(futures):
-                    _finish(futures[fut], fut.result(), cache, results, bar)
+                    for j, res in zip(futures[fut], fut.result()):
+                        _finish(j, res, cache, results, bar)
         else:
-            for j in todo:
-                _finish(j, run_job(j), cache, results, bar)
+            for g in work:
+                for j, res in zip(g, run_group(g)):
+                    _finish(j, res, cache, results, bar)
     finally:
         if bar is not None:
             bar.close()
