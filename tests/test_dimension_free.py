@@ -149,3 +149,20 @@ def test_lemma5_dimension_free_and_mutations():
     bad = m5.numeric_check_all(shapes=[(7, 5, 3)], parts={"L": (parts[0], parts[1] / 2, parts[2]),
                                                            "L1": m5._indexed_parts("L1")})
     assert bad.status is Status.FAILED
+
+
+# ---- Lemma 7 --------------------------------------------------------------------------------------
+def test_lemma7_dimension_free_and_mutations():
+    from proofs.koehler2022 import lemma7_vae_loss as m7
+    der = m7.statement_all()
+    assert der.status is Status.PROVED and {"d", "r"} <= {str(s) for s in der.free_symbols()}
+    assert verdict_of(m7.STATEMENT, [Evidence(Role.STATEMENT, der, coverage=Coverage.ALL)])[0] is Verdict.VERIFIED
+    assert m7.numeric_check_all().status is Status.NUMERIC
+    wrong = m7.minus_elbo_all(log_pi_coefficient=1)  # (d/2) log 2π written d log 2π: a wrong constant
+    assert m7.statement_all(start=wrong).status is Status.FAILED
+    assert m7.numeric_check_all(shapes=[(4, 3)], start=wrong).status is Status.FAILED
+    # the constant must be free of the dimensions' roles: -r/2, not -d/2
+    assert holds(m7.minus_elbo_all(), m7.loss3_all() + d * sp.log(2 * sp.pi) / 2 - d / 2) is Status.FAILED
+    # E z'_a z'_b = δ_ab: dropping the half of ||z||² (missing factor 1/2) is caught
+    assert holds(m7.minus_elbo_all(), m7.loss3_all() + isum(m7._g(j) ** 2, (j, 1, r)) / 2
+                 + d * sp.log(2 * sp.pi) / 2 - r / 2) is Status.FAILED

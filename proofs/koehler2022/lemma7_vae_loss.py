@@ -5,29 +5,38 @@ Printed statement: minimising -E_x E_{z~q(z|x)}[log p(x|z) + log p(z) - log q(z|
     L(f, g, D, ε) = E_x E_z'[ (1/2ε²)||x - f(g(x) + D^{1/2}z')||² + ||g(x)||²/2 ]
                     + d log ε + Tr(D)/2 - ½ Σ_i log D_ii                                  (3)
 
-with p(x|z) = N(f(z), ε²I_d), p(z) = N(0, I_r), q(z|x) = N(g(x), D).  The densities are written
-out with their normalising constants, the expectations are computed, and the additive constant is
-identified: -ELBO = (3) + (d/2) log(2π) - r/2.  The identity is pointwise in x, with a constant
-free of x, so it survives E_x.
+with p(x|z) = N(f(z), ε²I_d), p(z) = N(0, I_r), q(z|x) = N(g(x), D).  The identity is pointwise in
+x, with a constant free of x, so it survives E_x.
 
-f is an arbitrary decoder: symbolically, f_1..f_d are undefined functions (their expectations stay
-unevaluated and cancel by linearity); numerically, they are instantiated by random affine maps,
-so the mpmath witness covers that family and the symbolic check covers every f.
-Checked at every d <= 3, r <= 3; the proof's displays are followed step by step.
+**For every d, r (symbolic dimensions)**: the three log-densities are written out in index
+notation (Σ_{k=1}^{d}, Σ_{j=1}^{r}, ``verify.symbolic._indexed``) with their normalising constants;
+the expectation over z ~ q(z|x) is taken by the reparameterisation z = g + D^{1/2}z' (the proof's
+third line) and the Gaussian moments E z'_a z'_b = δ_ab, E z'_a = 0 term by term; the decoder term
+R = E_{z'}||x - f(g + D^{1/2}z')||² is the same opaque quantity on both sides (so every decoder f is
+covered).  The derivation reaches (3) + (d/2) log(2π) - r/2: the additive constant is identified and
+is free of x, f, g, D, ε.  Numerically: the index forms at concrete shapes up to d, r = 30 against a
+direct NumPy computation of the densities and of (3).
+
+Corroboration: the old entry-by-entry derivations (f_1..f_d undefined functions, the Gaussian
+expectations computed symbolically and by quadrature) at a few shapes, with the proof's displays.
 """
 from __future__ import annotations
 
-import itertools
-
+import numpy as np
 import sympy as sp
 
 from proofs.koehler2022 import PAPER
 from verify import Derivation, Domain, Evidence, Relation
-from verify.claims import ProofReport, Role
-from verify.symbolic import EPS, expect, gaussian_log_density
+from verify.claims import Coverage, ProofReport, Role
+from verify.symbolic import (DIM_D, DIM_R, EPS, IDX, agreement_check, entry, evaluate, expect,
+                             gaussian_log_density, gaussian_second_moments, isum, positive_entry)
 
 STATEMENT = PAPER.statement("lemma7")
-SHAPES = list(itertools.product(range(1, 4), range(1, 4)))
+#: explicit shapes of the corroborating entry-by-entry derivations (the proof for every d, r is symbolic)
+SHAPES = [(1, 1), (2, 3), (3, 2)]
+#: concrete (d, r) of the numeric confirmation of the index forms
+NUMERIC_SHAPES = [(30, 20), (5, 30), (1, 1)]
+ALL_SCOPE = "every d, r (symbolic dimensions), every decoder f, encoder mean g(x), D > 0, ε > 0, every x"
 
 
 def symbols(d: int, r: int):
@@ -140,17 +149,103 @@ def shape_evidence(d: int, r: int) -> list:
     return evidence
 
 
+# ---- every d, r ----------------------------------------------------------------------------------
+#: R = E_{z'}||x - f(g + D^{1/2}z')||²: the decoder term, the same on both sides (any decoder f)
+R = sp.Symbol("R", nonnegative=True)
+_x, _g, _zp = entry("x"), entry("g"), entry("zp")
+_D = positive_entry("D")
+
+
+def _log_normal(v, mean, var, n, idx):
+    """log N(v; mean, diag(var)) in index notation, n coordinates: -Σ (v - mean)²/(2 var) - ½Σ log var - (n/2) log 2π."""
+    return (-isum((v(idx) - mean(idx)) ** 2 / (2 * var(idx)), (idx, 1, n)) - isum(sp.log(var(idx)), (idx, 1, n)) / 2
+            - n * sp.log(2 * sp.pi) / 2)
+
+
+def minus_elbo_all(log_pi_coefficient=sp.Rational(1, 2)):
+    """-E_{z~q(z|x)}[log p(x|z) + log p(z) - log q(z|x)], densities written out, symbolic d and r.
+
+    log p(x|z): its z-dependence is only through ||x - f(z)||², whose expectation under q is R; the
+    other two densities are quadratic in z: their expectation under q is taken by z = g + D^{1/2}z'
+    and the moments of z' (``gaussian_second_moments``)."""
+    k, j = IDX["k"], IDX["j"]
+    d, r = DIM_D, DIM_R
+    eps2 = lambda _k: EPS**2  # noqa: E731
+    log_px = (-R / (2 * EPS**2) - isum(sp.log(eps2(k)), (k, 1, d)) / 2 - log_pi_coefficient * d * sp.log(2 * sp.pi))
+    z = lambda jj: _g(jj) + sp.sqrt(_D(jj)) * _zp(jj)  # noqa: E731  z ~ q(z|x) = N(g, D)
+    quadratic = _log_normal(z, lambda jj: 0, lambda jj: 1, r, j) - _log_normal(z, _g, _D, r, j)
+    return -(log_px + gaussian_second_moments(quadratic, [_zp]))
+
+
+def loss3_all():
+    """(3) at a fixed x: R/(2ε²) + ||g||²/2 + d log ε + Tr(D)/2 - ½ Σ log D_jj."""
+    j = IDX["j"]
+    return (R / (2 * EPS**2) + isum(_g(j) ** 2, (j, 1, DIM_R)) / 2 + DIM_D * sp.log(EPS)
+            + isum(_D(j), (j, 1, DIM_R)) / 2 - isum(sp.log(_D(j)), (j, 1, DIM_R)) / 2)
+
+
+def statement_all(start=None) -> Derivation:
+    """-ELBO -> the proof's simplified form -> (3) + (d/2) log 2π - r/2, every d, r."""
+    j = IDX["j"]
+    d, r = DIM_D, DIM_R
+    der = Derivation("-ELBO = (3) + (d/2) log 2π - r/2 (every d, r)", minus_elbo_all() if start is None else start,
+                     "-E_{z~q(z|x)}[log p(x|z) + log p(z) - log q(z|x)], the densities with their normalising constants; "
+                     "E_q||x - f(z)||² = R; the quadratic terms by z = g + D^{1/2}z' and E z'_a z'_b = δ_ab, E z'_a = 0",
+                     Domain())
+    der.step(R / (2 * EPS**2) + d * sp.log(EPS) + isum(_g(j) ** 2 + _D(j), (j, 1, r)) / 2 - r / 2
+             - isum(sp.log(_D(j)), (j, 1, r)) / 2 + d * sp.log(2 * sp.pi) / 2,
+             "Appendix A, second display: log sqrt(det ε²I_d) = d log ε; E||g + D^{1/2}z'||²/2 = (||g||² + Tr D)/2; "
+             "E<z', z'>/2 = r/2; log sqrt(det D) = ½Σ log D_jj")
+    der.step(loss3_all() + d * sp.log(2 * sp.pi) / 2 - r / 2,
+             "'which simplifies to (up to additive constant)' (3); the constant is (d/2) log 2π - r/2, free of x, f, "
+             "g, D and ε")
+    return der
+
+
+def numeric_check_all(shapes=NUMERIC_SHAPES, seed: int = 7, start=None):
+    """The index forms at concrete shapes against NumPy: -ELBO from the densities (with the moments of
+    q computed directly: E||z||² = ||g||² + Tr D, E(z - g)ᵀD⁻¹(z - g) = r), and (3)."""
+    rng = np.random.default_rng(seed)
+    start = minus_elbo_all() if start is None else start
+    rows = []
+    for d, r in shapes:
+        g = rng.standard_normal(r)
+        D = rng.uniform(0.1, 2.0, size=r)
+        eps, Rv = float(rng.uniform(0.3, 2.0)), float(rng.uniform(0.0, 5.0))
+        vals = {DIM_D: d, DIM_R: r, EPS: eps, R: Rv}
+        arr = {"g": g, "log_D": np.log(D), "x": rng.standard_normal(d)}
+        log_px = -Rv / (2 * eps**2) - d * np.log(eps) - d / 2 * np.log(2 * np.pi)
+        log_pz = -(np.sum(g**2) + np.sum(D)) / 2 - r / 2 * np.log(2 * np.pi)
+        log_qz = -r / 2 - np.sum(np.log(D)) / 2 - r / 2 * np.log(2 * np.pi)
+        direct = -(log_px + log_pz - log_qz)
+        loss3 = Rv / (2 * eps**2) + np.sum(g**2) / 2 + d * np.log(eps) + np.sum(D) / 2 - np.sum(np.log(D)) / 2
+        rows.append((f"(d,r)=({d},{r}): index form of -ELBO vs NumPy", evaluate(start, vals, arr), direct))
+        rows.append((f"(d,r)=({d},{r}): index form of (3) + (d/2)log 2π - r/2 vs NumPy (3) + constant",
+                     evaluate(loss3_all() + DIM_D * sp.log(2 * sp.pi) / 2 - DIM_R / 2, vals, arr),
+                     loss3 + d / 2 * np.log(2 * np.pi) - r / 2))
+    return agreement_check("Lemma 7's index forms at concrete shapes", rows,
+                           f"NumPy (random g, D in [0.1, 2], ε, R, seed {seed}) with the Gaussian moments of q written "
+                           "out directly", f"(d, r) in {list(shapes)}")
+
+
 @PAPER.proof("lemma7")
 def check() -> ProofReport:
-    evidence = []
+    main = statement_all()
+    evidence = [Evidence(Role.STATEMENT, main, scope=ALL_SCOPE, coverage=Coverage.ALL),
+                Evidence(Role.SUPPORT, numeric_check_all(), scope="concrete shapes up to 30, float64")]
     for d, r in SHAPES:
-        evidence.extend(shape_evidence(d, r))
+        evidence.extend(Evidence(Role.SUPPORT if e.role is Role.STATEMENT else e.role, e.item, scope=e.scope + ", entry by entry")
+                        for e in shape_evidence(d, r))
     constants = [f"{e.scope}: {e.item.steps[-1].constant}" for e in evidence
-                 if e.role == "statement" and e.item.title.startswith("-ELBO")]
+                 if e.role == "support" and isinstance(e.item, Derivation) and e.item.title.startswith("-ELBO =")
+                 and e.item.steps[-1].constant]
     summary = (
-        "-ELBO equals (3) plus a constant free of x, f, g, D and ε, for an arbitrary decoder f "
-        f"(symbolic) at every d<=3, r<=3, confirmed numerically with random affine f. The constant "
-        f"-ELBO - (3) was identified as (d/2) log(2π) - r/2 (checked per shape): {'; '.join(constants)}. "
-        "The proof's displays were each checked."
+        "-ELBO equals (3) plus the constant (d/2) log(2π) - r/2, free of x, f, g, D and ε, for every d, r (symbolic "
+        "dimensions, index notation) and every decoder f (its term E||x - f(g + D^{1/2}z')||² is the same on both "
+        "sides); the expectation under q by the reparameterisation and the Gaussian moments, each step decided by "
+        "SymPy (finite-sum rules of verify.symbolic._indexed) and mpmath at random points with d, r drawn as integers; "
+        f"the index forms agree with NumPy at (d, r) in {NUMERIC_SHAPES}. Explicit entry-by-entry derivations "
+        f"(arbitrary f_1..f_d) at {SHAPES} corroborate, with the proof's displays; the constants found there: "
+        f"{'; '.join(constants)}."
     )
     return ProofReport(evidence, summary)

@@ -419,7 +419,7 @@ _NP = _Backend(lambda x: float(x), np.log, np.exp, np.sqrt, float)
 
 def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] = None):
     """Vectorised evaluation: the index bound at depth s lives on axis -(s + 1)."""
-    if expr.is_Number:
+    if expr.is_Number or isinstance(expr, sp.NumberSymbol):
         return be.number(expr)
     if expr.is_Symbol:
         if expr in env:
