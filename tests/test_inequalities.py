@@ -14,6 +14,7 @@ from verify import tolerances as tol
 from verify.derivation import RelationCheck, check_relation
 from verify.enclosure import prove_sign, support
 from verify.search import search
+from verify.symbolic import expect
 
 x = sp.Symbol("x", real=True)
 p = sp.Symbol("p", positive=True)
@@ -88,6 +89,19 @@ def test_inequality_with_an_arbitrary_function_searches_its_coefficients():
     res = check(f(p) ** 2, f(p), ">=")  # false when 0 < f(p) < 1
     assert res.status is Status.FAILED and res.witness.functions
     assert check(f(p) ** 2 + 1, 2 * f(p), ">=").status.holds  # (f - 1)² >= 0 for real f
+
+
+def test_expectation_of_a_nonnegative_integrand_is_nonnegative_only_for_a_real_function():
+    z = sp.Symbol("z", real=True)
+    g = sp.Function("g", real=True)
+    fit = expect((x - g(z)) ** 2, [z]) / (2 * e**2)
+    assert check(fit + sp.log(e), sp.log(e), ">=").status is Status.PROVED
+    # with f possibly complex SymPy cannot sign (x - f)², so only the search vouches for it
+    assert check(expect((x - f(z)) ** 2, [z]), 0, ">=").status is Status.NUMERIC
+    # not sign-definite: E[z g(z)] = slope of g, negative for a decreasing g
+    wrong = check(expect(z * g(z), [z]), 0, ">=")
+    assert wrong.status is Status.FAILED and "g" in wrong.witness.functions
+    assert check(expect(g(z) ** 2, [z]), 0, ">").status is Status.FAILED  # g = 0
 
 
 # --- true steps: pass, PROVED where SymPy or the enclosure can ------------------------------------

@@ -67,10 +67,9 @@ class SearchRecord:
         where = ", ".join(f"{k}={v}" for k, v in self.where.items())
         gap = "n/a" if self.smallest_gap is None else f"{self.smallest_gap:.3g}"
         head = "counterexample found" if self.found else "no counterexample"
-        return (f"{head} in {self.samples} structured/random points and {self.starts} local minimisations "
-                f"({self.evaluations} float evaluations, {self.confirmed} re-evaluated at 50 digits, "
-                f"{self.seconds:.2f} s; {self.reason}); smallest normalised gap {gap}"
-                + (f" at {where}" if where else ""))
+        return (f"{head}: {self.samples} points + {self.starts} local minimisations ({self.evaluations} float "
+                f"evaluations, {self.confirmed} exact re-evaluations, {self.seconds:.2f} s) over {self.reason}; "
+                f"smallest normalised gap {gap}" + (f" at {where}" if where else ""))
 
 
 # ---------------------------------------------------------------------------------------------
