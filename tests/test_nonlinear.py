@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from proofs.koehler2022 import nonlinear as nl
-from proofs.koehler2022 import thresholds as th
 from verify import Status
 from verify.claims import Evidence, Role, verdict_of
 from verify.numeric import LObjective
@@ -157,13 +156,11 @@ def test_generated_dimension_of_known_generators():
     rng = np.random.default_rng(1)
     for k in (1, 2, 4):
         M = rng.standard_normal((10, k)) @ rng.standard_normal((k, 6))  # a linear map of rank k
-        cfg = NonlinearConfig("mlp", 10, 6)
         params = {"enc": [], "dec": [{"w": M.T, "b": np.zeros(10)}], "enc_logvar": np.zeros(6), "dec_theta": np.zeros(())}
         sv = decoder_singular_values(params, rng.standard_normal((50, 6)))
         dim, ratio, agree = nl.generated_dimension(sv, eps=1e-6)
         assert (dim, agree) == (k, 1.0)
         assert np.sum(sv[0] > 0) != k  # mutation: counting nonzero singular values (round-off) is wrong
-        del cfg
     # the sigmoid manifold itself: z -> (z, σ(<a, z>)) has dimension r*
     a = rng.standard_normal(3)
     M = np.vstack([np.eye(3), np.zeros((1, 3))])
