@@ -7,8 +7,14 @@ from ._flow import METHODS, PARAMETERIZATIONS, FlowResult, StopReason, column_sp
 from ._objective import L1Objective, LObjective, Objective, objective, objective_for
 from ._training import MODES, LogVarianceVAE, TrainConfig, TrainResult, pad_columns, train, train_group
 from ._losses import LinearProblem, loss_L, loss_L1, monte_carlo_loss, monte_carlo_loss_3, optimal_D, reconstruction_error
+from ._nonlinear_vae import Dataset, NonlinearConfig, NonlinearRun, evaluate_nonlinear, train_nonlinear
 
 __all__ = [
+    "Dataset",
+    "NonlinearConfig",
+    "NonlinearRun",
+    "evaluate_nonlinear",
+    "train_nonlinear",
     "MODES",
     "LogVarianceVAE",
     "TrainConfig",
