@@ -271,3 +271,11 @@ def test_run_group_is_plain_json_and_deterministic():
     assert m["steps"] == [0, 10, 20] and len(m["zeros"]) == 3 and m["data_manifold_error"] < 1e-12
     with pytest.raises(ValueError):
         nl.run_group({**p, "code_version": -1})
+
+
+def test_public_code_finding_names_numbers_the_printed_definition_cannot_reach():
+    f = nl.public_code_finding()
+    pairs = [part.split("public code ")[1] for part in f.witness.split("; ")]
+    assert len(pairs) == len(nl.SIGMOID_SETTINGS)
+    assert min(float(p) for p in pairs) > max(nl.TABLES["table2"].manifold_error)
+    assert all("printed definition 0" in part for part in f.witness.split("; "))
