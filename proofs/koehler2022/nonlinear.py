@@ -137,10 +137,10 @@ class Scale:
 #: The default report's scale: the paper's featured columns only (Table 2/4 column 6, Table 3/5
 #: column 2), far fewer steps than the paper.  Measured cost: see benchmarks/nonlinear.py.
 REDUCED = {
-    "table2": Scale(steps=2000, log_every=250, seeds=(0, 1), columns=(5,), samples=1000),
-    "table3": Scale(steps=400, log_every=100, seeds=(0,), columns=(1,), samples=1000),
-    "table4": Scale(steps=2000, log_every=250, seeds=(0,), columns=(5,), samples=1000, floors=(-4.0, -8.0)),
-    "table5": Scale(steps=400, log_every=100, seeds=(0,), columns=(1,), samples=1000, floors=(-4.0,)),
+    "table2": Scale(steps=1000, log_every=250, seeds=(0, 1), columns=(5,), samples=1000),
+    "table3": Scale(steps=200, log_every=50, seeds=(0,), columns=(1,), samples=1000),
+    "table4": Scale(steps=1000, log_every=250, seeds=(0,), columns=(5,), samples=1000, floors=(-4.0, -8.0)),
+    "table5": Scale(steps=200, log_every=50, seeds=(0,), columns=(1,), samples=1000, floors=(-4.0,)),
 }
 
 
