@@ -134,6 +134,19 @@ def test_an_interrupted_table_resumes_where_it_stopped(cache):
     assert state["calls"] == [3, 4, 5] and res.from_cache == [True] * 3 + [False] * 3
 
 
+def test_a_cache_that_cannot_be_written_is_reported_and_the_run_goes_on(tmp_path, monkeypatch):
+    lines = []
+    cache = Cache(tmp_path, schema=DEMO_SCHEMA, report=lines.append)
+
+    def full(path, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cache, "_write", full)
+    res = run_tasks(demo_task, _tasks(2), cache=cache, executor=executor_spec(jobs=1))
+    assert res == run_tasks(demo_task, _tasks(2), executor=executor_spec(jobs=1))
+    assert len(lines) == 2 and all("No space left on device" in line and "is not kept" in line for line in lines)
+
+
 def test_a_result_that_is_not_json_is_refused(cache):
     with pytest.raises(VerifyError, match="not plain JSON"):
         run_tasks(lambda p: {"x": object()}, _tasks(1), executor=executor_spec(jobs=1))
@@ -141,11 +154,14 @@ def test_a_result_that_is_not_json_is_refused(cache):
         run_tasks(lambda p: {"x": 1}, _tasks(1), cache=cache, executor=executor_spec(jobs=1))
 
 
-def test_local_processes_and_caller_executors_give_the_same_results(tmp_path, cache):
+def test_local_processes_and_caller_executors_give_the_same_results(tmp_path, cache, capsys):
     tasks = _tasks(6)
     inline = run_tasks(demo_task, tasks, executor=executor_spec(jobs=1))
+    assert capsys.readouterr().err == ""  # no progress bar unless asked for
     pool = run_tasks(demo_task, tasks, cache=cache, executor=executor_spec(jobs=2), progress="pool")
     assert pool == inline and pool.from_cache == [False] * 6
+    err = capsys.readouterr().err
+    assert "pool: 100%" in err and "6/6" in err
     with ThreadPoolExecutor(2) as ex:
         assert run_tasks(demo_task, tasks, executor=ex) == inline
     assert inline[0] == demo_task(tasks[0].payload)
@@ -203,6 +219,28 @@ def test_a_failing_task_on_dask_propagates(dask_cluster):
         run_tasks(demo_task, tasks, executor=executor_spec(scheduler=dask_cluster.scheduler_address))
 
 
+def test_an_interrupt_on_dask_cancels_the_queue_and_keeps_what_finished(dask_cluster, tmp_path):
+    import threading
+
+    cache = Cache(tmp_path, schema=DEMO_SCHEMA, report=pytest.fail)
+    tasks = _tasks(2) + _tasks(6, sleep=4.0)[2:]  # two quick runs, then four that take a while
+    sent = []
+
+    def interrupt_when_two_are_kept():
+        while len(list(tmp_path.glob("*.json"))) < 2:
+            time.sleep(0.05)
+        sent.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt_when_two_are_kept, daemon=True).start()
+    with pytest.raises(Interrupted) as exc:
+        run_tasks(demo_task, tasks, cache=cache, executor=executor_spec(scheduler=dask_cluster.scheduler_address))
+    elapsed = time.monotonic() - sent[0]
+    print(f"dask run interrupted: {exc.value} after {elapsed:.2f} s")
+    assert (exc.value.kept, exc.value.total, exc.value.signal) == (2, 6, "SIGINT") and elapsed < 5
+    assert run_tasks(demo_task, tasks[:2], cache=cache).from_cache == [True, True]
+
+
 def test_an_absent_scheduler_is_a_verify_error(monkeypatch):
     import socket
 
@@ -253,6 +291,7 @@ _SLOW_TABLE = ["--tasks", "8", "--sleep", "0.1", "--slow-after", "3", "--slow-sl
                "--no-progress"]
 
 
+@pytest.mark.slow  # ~20 s each on a loaded 2-core machine: mostly the subprocess importing vae-verify twice
 @pytest.mark.parametrize("sig,to_group", [(signal.SIGINT, True), (signal.SIGINT, False), (signal.SIGTERM, False),
                                           (signal.SIGTERM, True)],
                          ids=["SIGINT-group", "SIGINT-parent", "SIGTERM-parent", "SIGTERM-group"])

@@ -405,8 +405,13 @@ class _State:
 
     def finish(self, task: Task, value: Any) -> None:
         if self.cache is not None:
-            plain = self.cache.put(task.key, task.payload, value)
-            self.stored += 1
+            try:
+                plain = self.cache.put(task.key, task.payload, value)
+                self.stored += 1
+            except OSError as exc:  # e.g. a full disk: report it, keep going without this entry
+                self.cache.report(f"cache: cannot write {self.cache.path(task.key)} ({exc.strerror or exc}); "
+                                  f"the run {task.name} is not kept")
+                plain = json.loads(canonical_json(value))
         else:
             try:
                 plain = json.loads(canonical_json(value))
