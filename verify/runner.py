@@ -29,9 +29,9 @@ API (everything a caller needs)::
   (forkserver start method, workers ignore SIGINT) or a :class:`distributed.Client` runs them: the
   loop that submits and stores is the same for all (``submit`` and ``as_completed`` on futures, as
   concurrent.futures and dask.distributed share them); a cluster is a different client, not a
-  different code path.  An executor object
-  (a ``concurrent.futures.Executor`` or a ``distributed.Client``) may be passed instead of a spec;
-  it stays the caller's (it is not shut down, and on an interrupt only its queued futures are cancelled).
+  different code path.  An executor object (a ``concurrent.futures.Executor`` or a
+  ``distributed.Client``) may be passed instead of a spec; it stays the caller's (it is not shut
+  down, and on an interrupt only its queued futures are cancelled).
 * Interrupts: Ctrl-C (SIGINT to the process group or to this process alone) and SIGTERM stop the run
   promptly: queued futures are cancelled, local workers are terminated, every finished run is kept in
   the cache, and :class:`Interrupted` is raised (a ``KeyboardInterrupt``, so ``except Exception``
