@@ -304,22 +304,29 @@ def prove_sign(gap, supports: Mapping[sp.Symbol, Support], *, strict: bool = Fal
     iv.prec = tol.ENCLOSURE_PREC
     try:
         try:
-            forms = [_compile(f, index) for f in _forms(gap, symbols)]
+            forms = [_compile(gap, index)]
         except Unsupported as exc:
             return EnclosureResult(False, False, f"unsupported: {exc}", maps=maps)
-        try:
-            if symbols and sp.count_ops(gap) <= tol.ENCLOSURE_MAX_OPS:
-                derivs = [[_compile(f, index) for f in _forms(sp.diff(gap, s), symbols, polynomial_forms=False)]
-                          for s in symbols]
-            else:
-                derivs = None
-        except Unsupported:
-            derivs = None
+        forms += _compiled(_forms(gap, symbols)[1:], index)
+        derivs = None
+        if symbols and sp.count_ops(gap) <= tol.ENCLOSURE_MAX_OPS:
+            derivs = [_compiled(_forms(sp.diff(gap, s), symbols, polynomial_forms=False), index) for s in symbols]
         result = _branch_and_bound(symbols, supports, forms, derivs, strict, max_boxes, max_seconds, t0)
     finally:
         iv.prec = old_prec
     proved, reason, boxes, left, refuted = result
     return EnclosureResult(proved, True, reason, boxes, left, time.perf_counter() - t0, maps, refuted)
+
+
+def _compiled(exprs, index) -> list:
+    """The interval functions of those ``exprs`` that can be compiled (the rest are skipped)."""
+    out = []
+    for expr in exprs:
+        try:
+            out.append(_compile(expr, index))
+        except Unsupported:
+            continue
+    return out
 
 
 def _branch_and_bound(symbols, supports, forms, derivs, strict, max_boxes, max_seconds, t0):
