@@ -14,6 +14,7 @@ quadratic form of ∇²f is 2||lin||² - 4<R, dÃ dB̃ A>, and <R, dÃ dB̃ A> =
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,8 @@ class Objective:
         object.__setattr__(self, "A", A)
         object.__setattr__(self, "r", check_positive_int("r", self.r))
         object.__setattr__(self, "Sigma", A @ A.T)
+        object.__setattr__(self, "_shape", (self.size,))  # cached for the per-step check_point
+        object.__setattr__(self, "_m", self.n_matrix)
 
     @property
     def d(self) -> int:
@@ -57,7 +60,7 @@ class Objective:
         Cheap when x is already a float64 vector (one ``isfinite`` and a comparison on the variance
         slots), since value/gradient/hessian call it at every step of an integrator.
         """
-        if type(x) is not np.ndarray or x.dtype != np.float64 or x.shape != (self.size,):
+        if type(x) is not np.ndarray or x.dtype != np.float64 or x.shape != self._shape:
             x = check_array(name, x, ndim=1)
             if x.shape != (self.size,):
                 raise VerifyError(f"{name}.shape", x.shape, f"must be ({self.size},) for d={self.d}, r={self.r}")
@@ -66,11 +69,16 @@ class Objective:
         return x
 
     def _point_ok(self, x) -> bool:
-        """Cheap test of a float64 vector of the right length: finite, with variances in range."""
-        return bool(np.isfinite(x).all() and x[-1] >= EPS_MIN and self._variances_ok(x))
+        """Cheap test of a float64 vector of the right length: finite, with variances in range.
 
-    def _variances_ok(self, x) -> bool:
-        return True
+        A finite x·x means every entry is finite (an inf or NaN entry makes it inf or NaN); only
+        if x·x overflows (entries above ~1e154) are the entries tested one by one.  The variance slots (D and ε,
+        the last r + 1 or 1 entries) are few, so they are compared as Python floats.
+        """
+        if not (math.isfinite(x @ x) or np.isfinite(x).all()):
+            return False
+        variances = x[self._m :].tolist()
+        return variances[-1] >= EPS_MIN and min(variances) >= D_MIN  # D_MIN < EPS_MIN
 
     def _point_problem(self, x) -> str | None:
         """What is wrong with the packed vector x (of the right length), or None."""
@@ -196,9 +204,6 @@ class LObjective(Objective):
         return self.n_matrix + self.r + 1
 
     positive = property(lambda self: np.arange(self.n_matrix, self.size))  # D and ε
-
-    def _variances_ok(self, x) -> bool:
-        return bool(x[self.n_matrix : -1].min() >= D_MIN)
 
     def pack(self, At, Bt, D, eps) -> np.ndarray:
         At = as_matrix("At", At, (self.d, self.r))
