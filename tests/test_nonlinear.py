@@ -158,8 +158,9 @@ def test_generated_dimension_of_known_generators():
         M = rng.standard_normal((10, k)) @ rng.standard_normal((k, 6))  # a linear map of rank k
         params = {"enc": [], "dec": [{"w": M.T, "b": np.zeros(10)}], "enc_logvar": np.zeros(6), "dec_theta": np.zeros(())}
         sv = decoder_singular_values(params, rng.standard_normal((50, 6)))
-        dim, ratio, agree = nl.generated_dimension(sv, eps=1e-6)
-        assert (dim, agree) == (k, 1.0)
+        for scale in ("noise", "data"):
+            dim, ratio, agree = nl.generated_dimension(sv, 1e-6, scale)
+            assert (dim, agree) == (k, 1.0)
         assert np.sum(sv[0] > 0) != k  # mutation: counting nonzero singular values (round-off) is wrong
     # the sigmoid manifold itself: z -> (z, σ(<a, z>)) has dimension r*
     a = rng.standard_normal(3)
@@ -167,10 +168,14 @@ def test_generated_dimension_of_known_generators():
     params = {"dec": [{"w": M.T, "b": np.zeros(4)}], "dec_sig": [{"w": np.outer(a, [0, 0, 0, 1]), "b": np.zeros(4)}]}
     dim, _, _ = nl.generated_dimension(decoder_singular_values(params, rng.standard_normal((50, 3))), eps=1e-3)
     assert dim == 3
-    # the floor ε̃ drops directions the decoder noise hides
+    # a thin third direction (1% of the largest): part of the support at the noise scale 3ε̃ when
+    # ε̃ = 1e-3, not at the data scale (5% of s_1); hidden by the noise when ε̃ = 0.2
     params = {"dec": [{"w": np.diag([1.0, 0.3, 0.01]), "b": np.zeros(3)}]}
     sv = decoder_singular_values(params, rng.standard_normal((5, 3)))
-    assert nl.generated_dimension(sv, eps=1e-3)[0] == 2 and nl.generated_dimension(sv, eps=0.5)[0] == 1
+    assert nl.generated_dimension(sv, eps=1e-3)[0] == 3 and nl.generated_dimension(sv, 1e-3, "data")[0] == 2
+    assert nl.generated_dimension(sv, eps=0.2)[0] == 1 and nl.generated_dimension(sv, 0.2, "data")[0] == 2
+    with pytest.raises(ValueError):
+        nl.generated_dimension(sv, 1e-3, "other")
 
 
 def test_trend_side():

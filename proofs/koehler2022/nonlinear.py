@@ -62,7 +62,7 @@ __all__ = ["CODE_VERSION", "SIGMOID_SETTINGS", "SPHERE_SETTINGS", "TABLES", "Tab
            "summarize", "side_by_side", "CHECKS", "checks_for"]
 
 #: Bump when training or metrics change, so that cached groups of older code are not reused.
-CODE_VERSION = 1
+CODE_VERSION = 2
 
 #: (r*, ambient, latent) of the columns of Tables 2 and 4 (sigmoid) and of Tables 3 and 5 (sphere).
 SIGMOID_SETTINGS = ((3, 7, 6), (3, 17, 8), (5, 11, 10), (5, 22, 16), (7, 15, 13), (7, 28, 24))
@@ -179,9 +179,11 @@ READINGS = (
      f"{th.NL_ZERO_VARIANCE:g}, the paper's threshold; we also report the count for the standard deviation "
      f"(D̃_ii < {th.NL_ZERO_VARIANCE**2:g})."),
     ("Intrinsic dimension of the generated data", "Measured, not inferred from the encoder: at 100 latent points "
-     "z ~ N(0, I), the singular values s_k of the decoder Jacobian ∂f/∂z (float64, forward mode); a direction counts "
-     f"when s_k > max({th.NL_JAC_RELATIVE:g} s_1, ε̃) (its image is a fair fraction of the largest and above the "
-     "decoder noise); the dimension is #{k : median over points of log(s_k / threshold) > 0}."),
+     "z ~ N(0, I), the singular values s_k of the decoder Jacobian ∂f/∂z (float64, forward mode); the dimension is "
+     "#{k : median over points of log(s_k / t) > 0}. The checks use the noise scale t = "
+     f"{th.NL_JAC_NOISE:g} ε̃ (the dimension of the support of f(z) + ε̃ξ as ε̃ -> 0: every direction well above the "
+     f"decoder noise; rotation-invariant, unlike the zeros of a diagonal D̃); the table also shows the data scale "
+     f"t = max({th.NL_JAC_RELATIVE:g} s_1, ε̃) (directions of a fair fraction of the data's extent)."),
     ("Convergence", f"A run decides a check (either way) only when (a) it converged: the loss net of its ε̃-term, "
      f"C = L - (d - #zeros)/2 log ε̃² (L = (d - #zeros) log ε̃ + C asymptotically, Lemma 1 and Theorem 3: without "
      f"clipping L itself never settles), changes by less than {th.NL_LOSS_SETTLED:g} nats over the last "
@@ -266,16 +268,25 @@ def trend_side(steps, values, threshold: float, margin: float, horizon: int = th
     return 0
 
 
-def generated_dimension(svals, eps: float) -> tuple:
-    """(dimension, per-direction median log ratio, agreement) of a generator from the singular
-    values (m, k) of its Jacobian at m points: log ratio_k = median over points of
-    log(s_k / max(NL_JAC_RELATIVE s_1, ε̃)); dimension = #{k : log ratio_k > 0}; agreement = the
-    fraction of points whose local rank equals the dimension."""
+def generated_dimension(svals, eps: float, scale: str = "noise") -> tuple:
+    """(dimension, per-direction median log ratio, agreement) of a generator x = f(z) + ε̃ξ from the
+    singular values (m, k) of ∂f/∂z at m latent points.  A direction counts when s_k exceeds the
+    threshold t: at the ``"noise"`` scale t = NL_JAC_NOISE ε̃ (the support as ε̃ -> 0: every
+    direction well above the decoder noise); at the ``"data"`` scale t = max(NL_JAC_RELATIVE s_1, ε̃)
+    (directions of a fair fraction of the data's extent).  log ratio_k = median over points of
+    log(s_k / t); dimension = #{k : log ratio_k > 0}; agreement = the fraction of points whose local
+    rank equals the dimension."""
     s = np.asarray(svals, dtype=float)
-    t = np.maximum(th.NL_JAC_RELATIVE * s[:, :1], eps)
+    if scale == "noise":
+        rel, floor = 0.0, th.NL_JAC_NOISE * eps
+    elif scale == "data":
+        rel, floor = th.NL_JAC_RELATIVE, eps
+    else:
+        raise VerifyError("scale", scale, "must be 'noise' or 'data'")
+    t = np.maximum(rel * s[:, :1], floor)
     ratio = np.median(np.log(np.maximum(s, 1e-300) / t), axis=0)
     dim = int(np.sum(ratio > 0))
-    agree = float(np.mean(local_ranks(s, np.full(len(s), eps), th.NL_JAC_RELATIVE) == dim))
+    agree = float(np.mean(local_ranks(s, np.full(len(s), floor), rel) == dim))
     return dim, ratio, agree
 
 
@@ -335,11 +346,12 @@ def run_group(payload: dict) -> dict:
         a = a_star[m]
         eps2 = np.exp(ev["dec_logvar"][m])
         zlat = ev["latents"][m][: int(p["jacobian_points"])]
-        dims, ratios, agree = [], [], []
+        dims = {"noise": ([], [], []), "data": ([], [], [])}
         for log in range(run.steps.size):
             sv = decoder_singular_values(run.at(m, log), zlat)
-            dm, ratio, ag = generated_dimension(sv, float(np.sqrt(eps2[log])))
-            dims.append(dm), ratios.append(ratio), agree.append(ag)
+            for scale, lists in dims.items():
+                for lst, value in zip(lists, generated_dimension(sv, float(np.sqrt(eps2[log])), scale)):
+                    lst.append(value)
         gen, mean = ev["generated"][m], ev["generated_mean"][m]
         Dvar = np.exp(ev["enc_logvar"][m])
         final = gen[-1]
@@ -353,7 +365,9 @@ def run_group(payload: dict) -> dict:
             "manifold_error_mean": [manifold_error(kind, x, rs, a) for x in mean],
             "padding_error": [padding_error(x, rs) for x in gen],
             "padding_error_mean": [padding_error(x, rs) for x in mean],
-            "dimension": dims, "dimension_log_ratio": [_r(v, 4) for v in ratios], "dimension_agreement": agree,
+            "dimension": dims["noise"][0], "dimension_log_ratio": [_r(v, 4) for v in dims["noise"][1]],
+            "dimension_agreement": dims["noise"][2], "dimension_data": dims["data"][0],
+            "dimension_data_log_ratio": [_r(v, 4) for v in dims["data"][1]], "dimension_data_agreement": dims["data"][2],
             "data_manifold_error": manifold_error(kind, ev["data"][m], rs, a),
         }
         if kind == "sphere":
@@ -520,8 +534,9 @@ def dimension_check(spec: TableSpec, runs: Sequence[dict], relation: str, claim:
     featured = _featured(spec, runs)
     test, text = _RELATIONS[relation]
     name = f"{claim}: generated dimension {text} (column {spec.featured + 1}: r*={rs}, d={d}, latent {latent})"
-    method = ("median local rank of the decoder Jacobian at 100 latent points, directions above "
-              f"max({th.NL_JAC_RELATIVE:g} s_1, ε̃), settled, in converged runs (see Convergence)")
+    method = ("median local rank of the decoder Jacobian ∂f/∂z at 100 latent points z ~ N(0, I): directions "
+              f"with singular value above {th.NL_JAC_NOISE:g} ε̃ (the support of f(z) + ε̃ξ as ε̃ -> 0), settled, in "
+              "converged runs (see Convergence)")
     if not featured:
         return Check(name, Status.UNDECIDED, method, "no run of the featured column at this scale", None, None,
                      "run the featured column (it is in the reduced and the paper scale)")
@@ -594,6 +609,9 @@ def summarize(table: str, runs: Sequence[dict]) -> list:
                 "zeros": float(np.mean([r["zeros"][-1] for r in mine])),
                 "zeros_std": float(np.mean([r["zeros_std"][-1] for r in mine])),
                 "dimension": float(np.mean([r["dimension"][-1] for r in mine])),
+                "per_seed_dimension": [r["dimension"][-1] for r in mine],
+                "dimension_data": float(np.mean([r.get("dimension_data", [np.nan])[-1] for r in mine])),
+                "per_seed_dimension_data": [r.get("dimension_data", [None])[-1] for r in mine],
                 "dec_var": float(np.exp(np.mean([r["dec_logvar"][-1] for r in mine]))),
                 "padding": float(np.mean([r["padding_error"][-1] for r in mine])),
                 "loss": float(np.mean([r["loss"][-1] for r in mine])),
@@ -622,7 +640,10 @@ def side_by_side(table: str, runs: Sequence[dict]) -> list:
     lines.append("| " + " | ".join(["mean #0's in encoder variance: paper"] + [f"{s['paper_zeros']:g}" for s in summ]) + " |")
     row("mean #0's (D̃_ii < 0.1): ours", lambda s: f"{s['zeros']:.1f} {s['per_seed_zeros']}")
     row("mean #0's of the std (√D̃_ii < 0.1): ours", lambda s: f"{s['zeros_std']:.1f}")
-    row("generated dimension (decoder Jacobian): ours", lambda s: f"{s['dimension']:.1f}")
+    row(f"generated dimension, s_k > {th.NL_JAC_NOISE:g}ε̃ (decoder Jacobian): ours",
+        lambda s: f"{s['dimension']:.1f} {s['per_seed_dimension']}")
+    row(f"generated dimension, s_k > {th.NL_JAC_RELATIVE:g}s_1 (data scale): ours",
+        lambda s: f"{s['dimension_data']:.1f} {s['per_seed_dimension_data']}")
     row("ε̃² at the end: ours", lambda s: f"{s['dec_var']:.3g}")
     row("padding error: ours", lambda s: f"{s['padding']:.3g}")
     row("loss (3) at the end: ours", lambda s: f"{s['loss']:.2f}")

@@ -349,8 +349,8 @@ def local_ranks(singular_values, floor, relative: float) -> np.ndarray:
     is both a fraction ``relative`` of the largest and above the absolute ``floor`` (for a
     generator with noise of standard deviation ε̃, ε̃: a direction below the noise is not seen)."""
     s = np.asarray(singular_values, dtype=float)
-    if not 0 < relative < 1:
-        raise VerifyError("relative", relative, "must be in (0, 1)")
+    if not 0 <= relative < 1:
+        raise VerifyError("relative", relative, "must be in [0, 1)")
     t = np.maximum(relative * s[..., :1], np.asarray(floor, dtype=float)[..., None])
     return np.sum(s > t, axis=-1)
 
