@@ -68,6 +68,17 @@ def test_report_out_is_checked_before_work(args, needle):
     assert out.returncode == 2 and needle in out.stderr and "Traceback" not in out.stderr
 
 
+@pytest.mark.parametrize("env_value", ["file", "/proc/vae-verify-cache"])
+def test_an_unusable_cache_is_a_usage_error_before_work(env_value, tmp_path):
+    if env_value == "file":
+        env_value = str(tmp_path / "a-file")
+        (tmp_path / "a-file").write_text("not a directory")
+    out = run("report", "--out", str(tmp_path / "r"), env={"VAE_VERIFY_CACHE": env_value})
+    assert out.returncode == 2 and "VAE_VERIFY_CACHE" in out.stderr and "checking" not in out.stderr
+    out = run("reproduce", "table1", "--cache-dir", env_value, "--out", str(tmp_path / "x"))
+    assert out.returncode == 2 and "--cache-dir" in out.stderr and "Traceback" not in out.stderr
+
+
 def test_hypothesis_profile_is_checked_before_work_and_empty_means_unset(tmp_path):
     t0 = time.perf_counter()
     out = run("check", "lemma2", env={"HYPOTHESIS_PROFILE": "nonsense"})

@@ -17,11 +17,9 @@ with one line saying what was kept.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -30,37 +28,18 @@ from typing import Optional, Sequence
 from ._errors import VerifyError
 from .paper import registry
 from .report import FORMATS, ensure_writable, report_dict, write_report
+from .runner import Interrupted, executor_spec, sigterm_interrupts
 from .strategies import PROFILES, active_profile
 
-__all__ = ["main", "Terminated"]
+__all__ = ["main"]
 
 DEFAULT_OUT = "vae-verify-report"
 PARTIAL = "partial"  # the sub-directory of --out that holds the report while a run is under way
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the run is (like Ctrl-C), so that finished work is kept."""
-
-
-@contextlib.contextmanager
-def _sigterm_raises():
-    """Within the block, SIGTERM raises :class:`Terminated` in the main thread."""
-    def handler(signum, frame):
-        raise Terminated()
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread (e.g. a test calling main() in a thread)
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _exit_code(exc: BaseException) -> int:
-    return 143 if isinstance(exc, Terminated) else 130
+    """130 after SIGINT (Ctrl-C), 143 after SIGTERM (:class:`verify.runner.Interrupted` knows which)."""
+    return getattr(exc, "exit_code", 130)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -172,8 +151,9 @@ def _run(targets: Sequence, papers: Sequence, out_dir=None, fmt: str = "md"):
             where = f"the partial report in {staging} holds the {len(results)} statement(s) finished; {out_dir} is unchanged"
         else:
             where = f"{len(results)} statement(s) finished"
-        name = "SIGTERM" if isinstance(exc, Terminated) else "interrupted (SIGINT)"
-        print(f"vae-verify: {name}: {where}", file=sys.stderr)
+        name = getattr(exc, "signal", "SIGINT")
+        kept = f" ({exc})" if isinstance(exc, Interrupted) and exc.total is not None else ""
+        print(f"vae-verify: interrupted by {name}: {where}{kept}", file=sys.stderr)
         raise SystemExit(_exit_code(exc))
     only = None if out_dir is not None else {(p.key, sid) for p, sid in targets}
     doc = report_dict(papers, results, time.perf_counter() - t0, complete=True, only=only)
@@ -202,6 +182,10 @@ def _reproduce(args) -> int:
             raise VerifyError("--jobs", args.jobs, "must be at least 1")
     else:
         options["jobs"] = None
+    from .cache import Cache
+
+    executor_spec(options["jobs"], args.scheduler)  # --jobs / --scheduler / VAE_VERIFY_SCHEDULER, before any work
+    Cache(args.cache_dir)  # --cache-dir / VAE_VERIFY_CACHE, before any work
     options.update(scheduler=args.scheduler, use_cache=not args.no_cache, cache_dir=args.cache_dir)
     out = ensure_writable(args.out)
     statement = paper.statement(exp.statement)
@@ -227,6 +211,10 @@ def _preflight(args) -> None:
     if getattr(args, "profile", None):
         os.environ["HYPOTHESIS_PROFILE"] = args.profile
     active_profile()  # an unknown HYPOTHESIS_PROFILE is a usage error now, not after minutes of work
+    if getattr(args, "command", None) == "report":  # the report's experiments read and write the run cache
+        from .cache import Cache
+
+        Cache(None)  # a VAE_VERIFY_CACHE (or XDG_CACHE_HOME) that cannot be used is a usage error now
     # Hypothesis keeps a directory of its own; never create it in the user's current directory
     if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
         os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(tempfile.gettempdir(), "vae-verify-hypothesis")
@@ -239,13 +227,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except SystemExit as exc:  # argparse: --help (0) or a usage error (2), already printed
             return int(exc.code or 0)
         _preflight(args)
-        with _sigterm_raises():
+        with sigterm_interrupts():
             return _main(args)
     except VerifyError as exc:
         print(f"vae-verify: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt as exc:  # outside a run (a run prints its own line)
-        print("vae-verify: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # outside a report run (which prints its own line): e.g. reproduce
+        print(f"vae-verify: {exc}" if str(exc) else "vae-verify: interrupted", file=sys.stderr)
         return _exit_code(exc)
 
 
