@@ -38,10 +38,6 @@ A1 = np.array([[1.0], [0.0]])  # tiny shapes for the (slow) symbolic references
 X_REF = objective("L1", A1, 1).pack([[0.5], [0.2]], [[0.3, -0.1]], 0.7)
 
 
-def _rng():
-    return np.random.default_rng(0)
-
-
 def _with(x, index, value):
     y = np.array(x, dtype=float)
     y[index] = value

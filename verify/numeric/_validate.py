@@ -18,7 +18,7 @@ import numpy as np
 from .._errors import VerifyError
 from ..validate import check_array, check_positive_real
 
-__all__ = ["EPS_MIN", "D_MIN", "as_matrix", "as_positive_vector", "as_positive_scalar", "as_eps", "as_D"]
+__all__ = ["EPS_MIN", "D_MIN", "as_matrix", "as_D", "as_eps"]
 
 _TINY = float(np.finfo(np.float64).tiny)
 #: The smallest ε accepted: ε⁴ (in the Hessians) must be a normal float64, so 1/ε⁴ is finite.
@@ -35,32 +35,18 @@ def as_matrix(name: str, value, shape=None) -> np.ndarray:
     return check_array(name, value, ndim=2, shape=shape)
 
 
-def as_positive_vector(name: str, value, length: int, minimum: float = D_MIN, why: str = D_WHY) -> np.ndarray:
-    """A finite 1-D array of the given length with entries >= ``minimum`` > 0 (e.g. diag D).
-
-    A square diagonal matrix is accepted and its diagonal returned.
-    """
+def as_D(name: str, value, r: int) -> np.ndarray:
+    """diag D̃: a finite vector of length r (or a diagonal r x r matrix) with entries >= D_MIN."""
     arr = check_array(name, value)
     if arr.ndim == 2 and arr.shape[0] == arr.shape[1]:
         if np.any(arr - np.diag(np.diag(arr)) != 0):
             raise VerifyError(name, value, "must be diagonal")
         arr = np.diag(arr)
-    if arr.shape != (length,):
-        raise VerifyError(f"{name}.shape", arr.shape,
-                          f"must be ({length},) (the diagonal of an r x r matrix, r={length})")
-    return check_array(name, arr, positive=True, minimum=minimum, why=why)
-
-
-def as_positive_scalar(name: str, value, minimum: float | None = None, why: str = "") -> float:
-    """A finite real > 0 (and >= ``minimum`` when given)."""
-    return check_positive_real(name, value, minimum, why)
+    if arr.shape != (r,):
+        raise VerifyError(f"{name}.shape", arr.shape, f"must be ({r},) (the diagonal of an r x r matrix, r={r})")
+    return check_array(name, arr, positive=True, minimum=D_MIN, why=D_WHY)
 
 
 def as_eps(name: str, value) -> float:
     """ε̃: a finite real >= EPS_MIN."""
     return check_positive_real(name, value, EPS_MIN, EPS_WHY)
-
-
-def as_D(name: str, value, r: int) -> np.ndarray:
-    """diag D̃ (a vector of length r, or a diagonal r x r matrix) with entries >= D_MIN."""
-    return as_positive_vector(name, value, r)
