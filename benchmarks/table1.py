@@ -1,38 +1,139 @@
-"""Benchmark of ``vae-verify reproduce table1``: both training modes on the same settings, in one run.
+"""Benchmark of Table 1's training (Section 6): the JAX + optax trainer against the NumPy one it replaced.
 
-    python benchmarks/table1.py                 # the whole table, 100k steps, both modes, all cores
-    python benchmarks/table1.py --steps 10000   # a quicker look
+    python benchmarks/table1.py                     # the whole table, 100k steps, both modes
+    python benchmarks/table1.py --steps 10000       # a quicker look
+    python benchmarks/table1.py --old-steps 0       # skip the old NumPy trainer
 
-Nothing is read from or written to the user's cache (a temporary one is used), so every run is
-trained.  It prints the wall time of each mode, the time per Adam step, and the ratio.
+For each mode, in the same run: the wall time of the whole table (7 settings x 3 seeds, compile
+included, ``--jobs`` workers, a temporary cache so everything is trained), run-steps per second,
+the achieved FLOP/s against the machine's estimated peak, and the ratio to the NumPy trainer of
+commit OLD_COMMIT (hand-written Adam and minibatch backward pass).  The old trainer is loaded from
+git (it is not kept in the tree) and timed on ``--old-steps`` steps of one run per d; its table
+time is extrapolated to the same steps over the same workers (its process pool ran one run per
+core, so total / jobs).
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 
+import numpy as np
+
+from proofs.koehler2022.table1 import SEEDS, SETTINGS, data_matrix, run_table
 from verify.numeric import TrainConfig
-from verify.table1 import SEEDS, SETTINGS, run_table
+
+#: The last commit with the NumPy trainer (verify/numeric/_training.py).
+OLD_COMMIT = "fad2fc8"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def flops_per_step(mode: str, d: int, r: int, batch: int) -> float:
+    """FLOPs of one Adam step of one run, counted by hand (A padded to d x d columns, k = d + r).
+
+    Population, eq. (4): forward M = B̃A (2rd²), ÃM (2rd²), R = A - ÃM and ||R||² (3d²), ||M||² and
+    the column norms of Ã (4rd); backward (reverse mode, A is not differentiated): dÃ = dR Mᵀ
+    (2rd²), dM = ÃᵀdR (2rd²), dB̃ = dM Aᵀ (2rd²), the elementwise terms (~4rd + d²): 10rd² + 4d² + 8rd.
+    Minibatch, ℓ from the moments G (k x k Bartlett factor): the same M, ÃM (4rd²), P G (2dk²),
+    Q G = M G[:d] (2rdk); backward dP = dPG Gᵀ (2dk²), dM from QG (2rdk), from P through ÃM and
+    B̃A (6rd²), elementwise (~4rd + 2dk): 10rd² + 4dk² + 4rdk + 4rd + 2dk.  The k(k-1)/2 normal and
+    k χ² draws per step are random-number work, not counted.
+    Adam (optax): ~12 FLOPs per parameter (two moment updates, bias corrections, sqrt, divide, step),
+    2rd + r + 1 parameters.
+    """
+    adam = 12 * (2 * r * d + r + 1)
+    if mode == "population":
+        return 10 * r * d * d + 4 * d * d + 8 * r * d + adam
+    k = d + r
+    return 10 * r * d * d + 4 * d * k * k + 4 * r * d * k + 4 * r * d + 2 * d * k + adam
+
+
+def peak_flops() -> tuple:
+    """(FLOP/s, how it was estimated): cores x clock x float32 FLOPs per cycle.
+
+    The clock is BogoMIPS / 2 from /proc/cpuinfo (the TSC rate, the base clock: boost is not counted);
+    FLOPs per cycle for float32 from the vector extensions: AVX-512 + FMA 64 (two 16-lane FMA
+    pipes), AVX2 + FMA 32 (two 8-lane FMA pipes, as on AMD Zen 2/3 and Intel since Haswell), else 8.
+    """
+    cores = os.cpu_count() or 1
+    ghz, flags = 2.0, ""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+        ghz = float(next(line.split(":")[1] for line in info.splitlines() if line.lower().startswith("bogomips"))) / 2000
+        flags = next(line for line in info.splitlines() if line.startswith("flags"))
+    except (OSError, StopIteration, ValueError):
+        pass
+    per_cycle = 64 if " avx512f" in flags else 32 if (" avx2" in flags and " fma" in flags) else 8
+    return cores * ghz * 1e9 * per_cycle, f"{cores} cores x {ghz:.2f} GHz x {per_cycle} float32 FLOPs/cycle"
+
+
+def old_trainer():
+    """The NumPy trainer of OLD_COMMIT, imported from git as verify.numeric._training_old (None if unavailable)."""
+    try:
+        src = subprocess.run(["git", "-C", str(ROOT), "show", f"{OLD_COMMIT}:verify/numeric/_training.py"],
+                             capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    import verify.numeric
+
+    path = Path(tempfile.mkdtemp()) / "_training_old.py"
+    path.write_text(src)
+    spec = importlib.util.spec_from_file_location("verify.numeric._training_old", path,
+                                                  submodule_search_locations=None)
+    module = importlib.util.module_from_spec(spec)
+    module.__package__ = "verify.numeric"
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    assert verify.numeric
+    return module
+
+
+def old_seconds_per_step(old, mode: str, d: int, r_star: int, steps: int) -> float:
+    rng = np.random.default_rng((0, r_star, d))
+    A = data_matrix(r_star, d, rng)
+    t0 = time.perf_counter()
+    old.train(A, old.TrainConfig(mode=mode, steps=steps), rng)
+    return (time.perf_counter() - t0) / steps
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=100_000)
+    p.add_argument("--old-steps", type=int, default=2_000, help="steps of the old NumPy trainer per timed run")
     p.add_argument("--jobs", type=int, default=os.cpu_count())
     args = p.parse_args()
-    times = {}
+    peak, how = peak_flops()
+    old = old_trainer() if args.old_steps > 0 else None
+    n_runs = len(SETTINGS) * len(SEEDS)
+    print(f"Table 1: {len(SETTINGS)} settings x {len(SEEDS)} seeds = {n_runs} runs x {args.steps} steps, "
+          f"{args.jobs} worker(s); peak estimate {peak / 1e9:.0f} GFLOP/s ({how})")
     with tempfile.TemporaryDirectory() as cache:
         for mode in ("population", "minibatch"):
+            cfg = TrainConfig(mode=mode, steps=args.steps)
             t0 = time.perf_counter()
-            runs = run_table(TrainConfig(mode=mode, steps=args.steps), jobs=args.jobs, cache_dir=cache, progress=False)
-            times[mode] = time.perf_counter() - t0
-            per_step = sum(r["seconds"] for r in runs) / len(runs) / args.steps
-            print(f"{mode:<10} {len(runs)} runs x {args.steps} steps on {args.jobs} process(es): "
-                  f"{times[mode]:.1f} s wall, {per_step * 1e6:.1f} µs per Adam step (one run)")
-    print(f"minibatch / population wall-time ratio: {times['minibatch'] / times['population']:.2f} "
-          f"({len(SETTINGS)} settings x {len(SEEDS)} seeds)")
+            run_table(cfg, jobs=args.jobs, cache_dir=cache, progress=False)
+            wall = time.perf_counter() - t0
+            run_steps = n_runs * args.steps
+            flops = sum(flops_per_step(mode, d, cfg.latent, cfg.batch) for _rs, d in SETTINGS) * len(SEEDS) * args.steps
+            line = (f"{mode:<10} JAX: {wall:7.1f} s wall (compile included), {run_steps / wall:9.0f} run-steps/s, "
+                    f"{flops / wall / 1e9:6.2f} GFLOP/s = {100 * flops / wall / peak:.2f}% of peak")
+            if old is not None:
+                per = {d: old_seconds_per_step(old, mode, d, max(rs for rs, dd in SETTINGS if dd == d), args.old_steps)
+                       for d in sorted({d for _rs, d in SETTINGS})}
+                old_wall = sum(per[d] for _rs, d in SETTINGS) * len(SEEDS) * args.steps / args.jobs
+                line += (f"; NumPy ({OLD_COMMIT}): {', '.join(f'd={d} {s * 1e6:.0f} µs/step' for d, s in per.items())}"
+                         f" -> {old_wall:.1f} s for the table; JAX is {old_wall / wall:.2f}x faster")
+            print(line, flush=True)
+    try:
+        load = os.getloadavg()[0]
+        print(f"load average during the run: {load:.1f} on {os.cpu_count()} cores (other processes share the machine)")
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ if "xla_cpu_multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
 
 __all__ = ["population_loss", "batch_loss", "moment_loss", "chi2", "bartlett_factor", "batch_factor"]
 
@@ -103,18 +104,29 @@ def chi2(key, df):
     return jax.lax.while_loop(lambda st: ~jnp.all(st[1]), body, (key, ok, val))[2]
 
 
-def bartlett_factor(key, k: int, m: int, dtype=jnp.float32):
-    """L (k x k, lower triangular) with L Lᵀ ~ Wishart_k(m, I): the Bartlett decomposition (m >= k + 1)."""
+def bartlett_factor(key, k: int, m: int, dtype=jnp.float32, shape: tuple = ()):
+    """L (k x k, lower triangular) with L Lᵀ ~ Wishart_k(m, I): the Bartlett decomposition (m >= k + 1).
+
+    ``shape`` draws that many independent factors at once (``shape + (k, k)``): one call for many
+    training steps is several times cheaper than one per step.
+    """
     k1, k2 = jax.random.split(key)
-    rows, cols = jnp.tril_indices(k, -1)
-    below = jax.random.normal(k1, rows.shape, dtype)
-    diag = jnp.sqrt(chi2(k2, (m - jnp.arange(k)).astype(dtype)))
-    return jnp.zeros((k, k), dtype).at[rows, cols].set(below).at[jnp.arange(k), jnp.arange(k)].set(diag)
+    n_below = k * (k - 1) // 2
+    below = jax.random.normal(k1, tuple(shape) + (n_below,), dtype)
+    df = jnp.broadcast_to((m - jnp.arange(k)).astype(dtype), tuple(shape) + (k,))
+    diag = jnp.sqrt(chi2(k2, df))
+    # L by a gather from [below, diag, 0] with a fixed index map (a scatter is slow on CPU)
+    rows, cols = np.tril_indices(k, -1)
+    index = np.full((k, k), n_below + k)
+    index[rows, cols] = np.arange(n_below)
+    index[np.arange(k), np.arange(k)] = n_below + np.arange(k)
+    flat = jnp.concatenate([below, diag, jnp.zeros(tuple(shape) + (1,), dtype)], axis=-1)
+    return jnp.take(flat, jnp.asarray(index), axis=-1)
 
 
-def batch_factor(key, k: int, m: int, dtype=jnp.float32):
-    """A G with G Gᵀ distributed as the second moments of m iid N(0, I_k) vectors: Bartlett when m > k,
+def batch_factor(key, k: int, m: int, dtype=jnp.float32, shape: tuple = ()):
+    """G with G Gᵀ distributed as the second moments of m iid N(0, I_k) vectors: Bartlett when m > k,
     else the m samples themselves (k x m)."""
     if m > k:
-        return bartlett_factor(key, k, m, dtype)
-    return jax.random.normal(key, (k, m), dtype)
+        return bartlett_factor(key, k, m, dtype, shape)
+    return jax.random.normal(key, tuple(shape) + (k, m), dtype)

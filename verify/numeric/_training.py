@@ -152,8 +152,13 @@ def pad_columns(A, width: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=None)
-def _program(mode: str, steps: int, every: int, lr: float, b1: float, b2: float, adam_eps: float, batch: int):
-    """The compiled trainer of one group: (θ₀, A, key) batched over runs -> (θ, snapshots, finite, last step)."""
+def _program(mode: str, n: int, lr: float, b1: float, b2: float, adam_eps: float, batch: int):
+    """The compiled trainer of one group for n steps: (carry, A, key, first step) batched over runs -> carry.
+
+    carry = (θ, Adam state, finite so far, last finite step).  The caller loops over chunks of the
+    run in Python (one compiled scan, reused for every chunk; a scan nested in a scan compiles
+    about twice as long).
+    """
     import jax
     import jax.numpy as jnp
     import optax
@@ -161,50 +166,71 @@ def _program(mode: str, steps: int, every: int, lr: float, b1: float, b2: float,
     from ._jax_vae import batch_factor, moment_loss, population_loss
 
     opt = optax.adam(lr, b1=b1, b2=b2, eps=adam_eps)
-    n_rec, tail = divmod(steps, every)
 
-    def one(p0, A, key):
-        k = A.shape[1] + p0[0].shape[1]
+    def init(p0):
+        return p0, opt.init(p0), jnp.array(True), jnp.array(0)
 
-        def grad(p, i):
-            if mode == "population":
-                return jax.grad(population_loss)(p, A)
-            G = batch_factor(jax.random.fold_in(key, i), k, batch, A.dtype)
-            return jax.grad(moment_loss)(p, A, G, batch)
+    def one(carry, A, key, first):
+        k = A.shape[1] + carry[0][0].shape[1]
 
-        def step(carry, i):
+        def step(carry, x):
+            i, G = x
             p, state, ok, last = carry
-            updates, new_state = opt.update(grad(p, i), state, p)
+            if mode == "population":
+                g = jax.grad(population_loss)(p, A)
+            else:
+                g = jax.grad(moment_loss)(p, A, G, batch)
+            updates, new_state = opt.update(g, state, p)
             new = optax.apply_updates(p, updates)
             good = ok & jnp.all(jnp.array([jnp.all(jnp.isfinite(x)) for x in new]))
             keep = functools.partial(jax.tree_util.tree_map, lambda a, b: jnp.where(good, a, b))
             return (keep(new, p), keep(new_state, state), good, jnp.where(good, i + 1, last)), None
 
-        def chunk(carry, j):
-            carry, _ = jax.lax.scan(step, carry, j * every + jnp.arange(every))
-            return carry, carry[0]
+        # the minibatch moments of the n steps, drawn in one vectorised call; step i's from its own
+        # key fold_in(key, i), so the stream does not depend on how the steps are chunked
+        idx = first + jnp.arange(n)
+        G = (jnp.zeros((n,)) if mode == "population" else
+             jax.vmap(lambda i: batch_factor(jax.random.fold_in(key, i), k, batch, A.dtype))(idx))
+        return jax.lax.scan(step, carry, (idx, G))[0]
 
-        carry = (p0, opt.init(p0), jnp.array(True), jnp.array(0))
-        carry, snaps = jax.lax.scan(chunk, carry, jnp.arange(n_rec))
-        if tail:
-            carry, _ = jax.lax.scan(step, carry, n_rec * every + jnp.arange(tail))
-        return carry[0], snaps, carry[2], carry[3]
+    return jax.jit(jax.vmap(init)), jax.jit(jax.vmap(one, in_axes=(0, 0, 0, None)))
 
-    return jax.jit(jax.vmap(one))
+
+def _run(config: TrainConfig, every: int, p0, A, keys):
+    """All steps of a group, in chunks of ``every``: (final θ, θ after each full chunk, finite, last step)."""
+    import jax
+    import jax.numpy as jnp
+
+    args = (float(config.lr), float(config.beta1), float(config.beta2), float(config.adam_eps), config.batch)
+    init, chunk = _program(config.mode, every, *args)
+    carry = init(p0)
+    n_rec, tail = divmod(config.steps, every)
+    snaps = []
+    for j in range(n_rec):
+        carry = chunk(carry, A, keys, jnp.int32(j * every))
+        snaps.append(carry[0])
+    if tail:
+        carry = _program(config.mode, tail, *args)[1](carry, A, keys, jnp.int32(n_rec * every))
+    snaps = jax.device_get(snaps)
+    stacked = tuple(np.stack([s[q] for s in snaps], axis=1) if snaps else None for q in range(4))
+    final, _state, finite, last = jax.device_get(carry)
+    return final, stacked, finite, last
 
 
 def _flat(params, i) -> np.ndarray:
     return np.concatenate([np.asarray(x[i], dtype=float).ravel() for x in params])
 
 
-def train_group(As: Sequence, config: TrainConfig, rngs: Sequence[np.random.Generator]) -> list:
+def train_group(As: Sequence, config: TrainConfig, rngs: Sequence[np.random.Generator],
+                width: Optional[int] = None) -> list:
     """Train one linear VAE per data matrix in ``As`` (all with the same d) in one vmapped program.
 
     Run i draws its initialisation from ``rngs[i]`` (as :meth:`LogVarianceVAE.initial`) and then the
-    seed of its minibatch stream.  A is padded with zero columns to d x d, so that a run's shapes
-    (and its stream of minibatch moments, of size d + r) do not depend on the other runs of its
-    group: a run gives the same result alone or in any group.  This is the unit of work to map
-    over workers.
+    seed of its minibatch stream.  A is padded with zero columns to ``width`` (default d), so runs
+    of every r* share one program; neither the loss nor the law of the data changes (a padded
+    column's moments are drawn but multiply zeros).  A run's stream of minibatch moments depends
+    only on its seed and width, so it gives the same result alone or in any group of the same
+    width, to float32 round-off.  This is the unit of work to map over workers.
     """
     import jax
     import jax.numpy as jnp
@@ -220,17 +246,17 @@ def train_group(As: Sequence, config: TrainConfig, rngs: Sequence[np.random.Gene
     vaes = [LogVarianceVAE(A, config.latent) for A in As]
     theta0 = [v.initial(g) for v, g in zip(vaes, rngs)]
     keys = np.stack([np.asarray(jax.random.PRNGKey(int(g.integers(2**31)))) for g in rngs])
-    Ap = jnp.asarray(np.stack([pad_columns(A, d) for A in As]), jnp.float32)
+    if width is None:
+        width = d
+    Ap = jnp.asarray(np.stack([pad_columns(A, width) for A in As]), jnp.float32)
     d, r = vaes[0].d, vaes[0].r
     cut = np.cumsum([d * r, r * d, r])
     parts = [np.stack(ps) for ps in zip(*(np.split(t, cut) for t in theta0))]
     p0 = (parts[0].reshape(-1, d, r), parts[1].reshape(-1, r, d), parts[2], parts[3][:, 0])
     p0 = tuple(jnp.asarray(x, jnp.float32) for x in p0)
     every = max(1, config.steps // config.history)
-    run = _program(config.mode, config.steps, every, float(config.lr), float(config.beta1), float(config.beta2),
-                   float(config.adam_eps), config.batch)
-    final, snaps, finite, last = jax.device_get(run(p0, Ap, jnp.asarray(keys)))
-    n_rec = snaps[0].shape[1]
+    final, snaps, finite, last = _run(config, every, p0, Ap, jnp.asarray(keys))
+    n_rec = config.steps // every
     out = []
     for i, vae in enumerate(vaes):
         stop = int(last[i])
