@@ -41,37 +41,31 @@ def _is_bool(value) -> bool:
 
 
 # ---- integers -------------------------------------------------------------------------------
-def check_int(name: str, value, minimum: Optional[int] = None, maximum: Optional[int] = None) -> int:
-    """An integer (Python or NumPy, not bool, not a float such as 3.0) in [minimum, maximum]."""
+def check_int(name: str, value, minimum: Optional[int] = None, maximum: Optional[int] = None, *,
+              why: str = "") -> int:
+    """An integer (Python or NumPy, not bool, not a float such as 3.0) in [minimum, maximum];
+    ``why`` (optional) says where the maximum comes from, e.g. ``"d, the data dimension"``."""
+    what = {None: "an integer", 1: "a positive integer", 0: "a nonnegative integer"}.get(
+        minimum, f"an integer >= {minimum}")
+    bound = "" if maximum is None else f" at most {maximum}" + (f" ({why})" if why else "")
     if _is_bool(value) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise VerifyError(name, value, "must be an integer" + _range_text(minimum, maximum))
+        raise VerifyError(name, value, f"must be {what}" + (f",{bound}" if bound else ""))
     v = int(value)
     if minimum is not None and v < minimum:
-        what = {1: "a positive integer", 0: "a nonnegative integer"}.get(minimum, f"an integer >= {minimum}")
-        raise VerifyError(name, value, f"must be {what}" + ("" if maximum is None else f" (at most {maximum})"))
+        raise VerifyError(name, value, f"must be {what}" + (f",{bound}" if bound else ""))
     if maximum is not None and v > maximum:
-        raise VerifyError(name, value, f"must be at most {maximum}")
+        raise VerifyError(name, value, f"must be{bound}")
     return v
 
 
-def _range_text(minimum, maximum) -> str:
-    if minimum is not None and maximum is not None:
-        return f" in [{minimum}, {maximum}]"
-    if minimum is not None:
-        return f" >= {minimum}"
-    if maximum is not None:
-        return f" <= {maximum}"
-    return ""
-
-
-def check_positive_int(name: str, value, maximum: Optional[int] = None) -> int:
+def check_positive_int(name: str, value, maximum: Optional[int] = None, *, why: str = "") -> int:
     """An integer >= 1 (and <= ``maximum`` when given): dimensions, sample and step counts."""
-    return check_int(name, value, 1, maximum)
+    return check_int(name, value, 1, maximum, why=why)
 
 
-def check_nonnegative_int(name: str, value, maximum: Optional[int] = None) -> int:
+def check_nonnegative_int(name: str, value, maximum: Optional[int] = None, *, why: str = "") -> int:
     """An integer >= 0: seeds, numbers of steps that may be zero."""
-    return check_int(name, value, 0, maximum)
+    return check_int(name, value, 0, maximum, why=why)
 
 
 # ---- reals ----------------------------------------------------------------------------------
@@ -130,7 +124,7 @@ def check_array(name: str, value, *, ndim: Optional[int] = None, shape: Optional
     if type(value) is np.ndarray and value.dtype == np.float64:
         arr = value  # the common case: no conversion
     else:
-        if _is_bool(value) or isinstance(value, (str, bytes)):
+        if value is None or _is_bool(value) or isinstance(value, (str, bytes)):
             raise VerifyError(name, value, "is not a numeric array")
         try:
             raw = np.asarray(value)

@@ -13,6 +13,8 @@ from ._validate import as_eps, as_matrix
 
 __all__ = ["random_orthogonal", "low_rank_data", "zero_rows", "Instance", "random_instance"]
 
+R_STAR_WHY = "d: the data x = Az span at most d dimensions of R^d"
+
 
 def random_orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
     """A Haar-random orthogonal n x n matrix (QR of a Gaussian matrix with the sign fix)."""
@@ -30,8 +32,8 @@ def low_rank_data(d: int, r_star: int, rank: int, rng: np.random.Generator, rota
     r* <= d (Section 2 of the paper: data on an r*-dimensional subspace of R^d), so r* > d is refused.
     """
     d = check_positive_int("d", d)
-    r_star = check_positive_int("r_star", r_star, maximum=d)
-    rank = check_positive_int("rank", rank, maximum=r_star)
+    r_star = check_positive_int("r_star", r_star, maximum=d, why=R_STAR_WHY)
+    rank = check_positive_int("rank", rank, maximum=r_star, why="r*")
     rng = check_rng("rng", rng)
     rotate = check_bool("rotate", rotate)
     top = rng.standard_normal((rank, rank)) @ rng.standard_normal((rank, r_star)) / np.sqrt(rank)
@@ -62,11 +64,11 @@ def random_instance(d: int, r: int, r_star: int, seed: int, rank: int | None = N
     (Ã(0), B̃(0) with N(0, scale²) entries, ε(0) = eps0).  Needs 1 <= r* <= d (see :func:`low_rank_data`)."""
     d = check_positive_int("d", d)
     r = check_positive_int("r", r)
-    r_star = check_positive_int("r_star", r_star, maximum=d)
+    r_star = check_positive_int("r_star", r_star, maximum=d, why=R_STAR_WHY)
     seed = check_nonnegative_int("seed", seed)
     if rank is None:
         rank = min(r_star, d - 1) if d > 1 else 1
-    rank = check_positive_int("rank", rank, maximum=r_star)
+    rank = check_positive_int("rank", rank, maximum=r_star, why="r*")
     scale = check_finite_real("scale", scale)
     if scale < 0:
         raise VerifyError("scale", scale, "must be >= 0")

@@ -70,5 +70,6 @@ def _point(x, size: int, loss: str, r: int) -> np.ndarray:
         raise VerifyError("x.shape", x.shape, f"must be ({size},) for loss {loss!r}, r={r}")
     variances = x[size - (r + 1 if loss == "L" else 1):]
     if not variances.min() > 0:
-        raise VerifyError("x", x, f"the variances (last {variances.size} entries: D and ε, or ε) must be > 0")
+        which = "D and ε (the last r + 1 entries)" if loss == "L" else "ε (the last entry)"
+        raise VerifyError("x", x, f"{which} must be > 0")
     return x
