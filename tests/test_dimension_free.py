@@ -166,3 +166,23 @@ def test_lemma7_dimension_free_and_mutations():
     # E z'_a z'_b = δ_ab: dropping the half of ||z||² (missing factor 1/2) is caught
     assert holds(m7.minus_elbo_all(), m7.loss3_all() + isum(m7._g(j) ** 2, (j, 1, r)) / 2
                  + d * sp.log(2 * sp.pi) / 2 - r / 2) is Status.FAILED
+
+
+# ---- Lemma 4 --------------------------------------------------------------------------------------
+def test_lemma4_every_reflection_and_mutations():
+    from proofs.koehler2022 import lemma4_rotation_invariance as m4
+    from verify.symbolic._indexed import OpaqueEntry
+    value = m4.rotation_all("L1", "value")
+    grad = m4.rotation_all("L", "Bt")
+    assert value.status is Status.PROVED and grad.status is Status.PROVED
+    assert {"d", "r"} <= {str(s) for s in value.free_symbols()}
+    assert verdict_of(m4.STATEMENT, [Evidence(Role.STATEMENT, x, coverage=Coverage.ALL)
+                                     for x in (value, grad)])[0] is Verdict.VERIFIED
+    v = indexed_linear_vae()
+    # a missing factor 1/2 in the rotated loss, a transpose of B̃ in it: both caught
+    assert m4.rotation_all("L", "value", mutate=lambda e: e + v.code() / 2).status is Status.FAILED
+    assert m4.rotation_all("L", "At", mutate=lambda e: transpose(e, v.Bt)).status is Status.FAILED
+    # the reflection vector u_a = exp(w_a) - 2c is evaluated as its definition
+    assert float(OpaqueEntry(sp.Rational(1, 2), sp.Rational(1, 3)).evalf()) == pytest.approx(np.exp(0.5) - 2 / 3)
+    bad = m4.numeric_check_all(shapes=[(6, 6, 2)], mutate=lambda e: transpose(e, v.At))  # square: Ãᵀ defined
+    assert bad.status is Status.FAILED

@@ -61,6 +61,7 @@ __all__ = [
     "random_instance",
     "gaussian_second_moments",
     "agreement_check",
+    "OpaqueEntry",
 ]
 
 #: the dimension symbols of the linear VAE: data dimension d, latent r, data rank r*
@@ -117,13 +118,13 @@ class ISum(AddWithLimits):
         """The same sum as a plain ``sympy.Sum`` (printing)."""
         return sp.Sum(self.function, *self.limits)
 
-    def _sympystr(self, printer):
+    def _sympystr(self, printer, **kwargs):
         return printer._print(self.as_sum())
 
-    def _latex(self, printer):
+    def _latex(self, printer, **kwargs):
         return printer._print(self.as_sum())
 
-    def _pretty(self, printer):
+    def _pretty(self, printer, **kwargs):
         return printer._print(self.as_sum())
 
     def _eval_expand_basic(self, **hints):
@@ -466,6 +467,8 @@ def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] =
                 base = np.asarray(base, dtype=float)
             return base**e
         return base ** _eval(expr.exp, env, depth, be, arrays)
+    if isinstance(expr, OpaqueEntry):
+        return _eval(expr.definition(), env, depth, be, arrays)
     if isinstance(expr, sp.log):
         return be.log(_eval(expr.args[0], env, depth, be, arrays))
     if isinstance(expr, sp.exp):
@@ -562,3 +565,31 @@ def agreement_check(name: str, rows, method: str, scope: str, rtol: float = None
     return Check(name=name, status=Status.FAILED if witness else Status.NUMERIC,
                  method=f"{method}; agreement within {rtol:g} relative (float64)", scope=scope,
                  worst_error=worst, witness=witness, details="; ".join(details))
+
+
+class OpaqueEntry(sp.Function):
+    """An entry defined by a formula in an undefined function, kept as ONE factor by the normal form
+    (its definition would multiply the number of terms).  ``OpaqueEntry(w(a), c)`` is exp(w(a)) - 2c:
+    every real vector is one (choose c > max(-u)/2, w = log(u + 2c)), and, unlike an affine random
+    instance of w, it never vanishes at a random rational point (exp of a nonzero rational is
+    irrational), so a formula divided by ||u||² stays defined at every point the engine draws."""
+
+    nargs = 2
+
+    def definition(self):
+        w, c = self.args
+        return sp.exp(w) - 2 * c
+
+    def _eval_is_extended_real(self):
+        return True if all(a.is_extended_real for a in self.args) else None
+
+    def _eval_evalf(self, prec):
+        value = self.definition().evalf(prec)
+        return value if value.is_number else None
+
+    def _sympystr(self, printer, **kwargs):
+        return f"({printer._print(self.definition())})"
+
+    def _latex(self, printer, exp=None, **kwargs):
+        tex = r"\left(%s\right)" % printer._print(self.definition())
+        return tex if exp is None else "%s^{%s}" % (tex, exp)

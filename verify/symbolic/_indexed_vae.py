@@ -69,29 +69,32 @@ class IndexedLinearVAE:
         return entry("zp")
 
     # ---- building blocks ------------------------------------------------------------------------
-    def BtA(self, j, l):
+    def BtA(self, j, l, Bt=None, A=None):
         """(B̃A)_jl = Σ_m B̃_jm A_ml."""
+        Bt, A = Bt or self.Bt, A or self.A
         m = IDX["m"]
-        return isum(self.Bt(j, m) * self.A(m, l), (m, 1, self.d))
+        return isum(Bt(j, m) * A(m, l), (m, 1, self.d))
 
-    def AtBtA(self, k, l, At=None, A=None):
+    def AtBtA(self, k, l, At=None, A=None, Bt=None):
         """(ÃB̃A)_kl = Σ_j Ã_kj (Σ_m B̃_jm A_ml)."""
         At = At or self.At
         A = A or self.A
+        Bt = Bt or self.Bt
         j, m = IDX["j"], IDX["m"]
-        return isum(At(k, j) * isum(self.Bt(j, m) * A(m, l), (m, 1, self.d)), (j, 1, self.r))
+        return isum(At(k, j) * isum(Bt(j, m) * A(m, l), (m, 1, self.d)), (j, 1, self.r))
 
-    def fit(self, At=None, A=None):
+    def fit(self, At=None, A=None, Bt=None):
         """||A - ÃB̃A||_F² = Σ_k Σ_l (A_kl - (ÃB̃A)_kl)²."""
         A_ = A or self.A
         k, l = IDX["k"], IDX["l"]
-        return isum((A_(k, l) - self.AtBtA(k, l, At, A)) ** 2, (k, 1, self.d), (l, 1, self.r_star))
+        return isum((A_(k, l) - self.AtBtA(k, l, At, A, Bt)) ** 2, (k, 1, self.d), (l, 1, self.r_star))
 
-    def code(self, A=None):
+    def code(self, A=None, Bt=None):
         """||B̃A||_F² = Σ_j Σ_l (B̃A)_jl²."""
         A_ = A or self.A
+        Bt = Bt or self.Bt
         j, l, m = IDX["j"], IDX["l"], IDX["m"]
-        return isum(isum(self.Bt(j, m) * A_(m, l), (m, 1, self.d)) ** 2, (j, 1, self.r), (l, 1, self.r_star))
+        return isum(isum(Bt(j, m) * A_(m, l), (m, 1, self.d)) ** 2, (j, 1, self.r), (l, 1, self.r_star))
 
     def col_sq(self, j, At=None):
         """||Ã_j||² = Σ_k Ã_kj² (column j)."""
@@ -104,19 +107,19 @@ class IndexedLinearVAE:
         return self.eps**2 / (self.col_sq(j, At) + self.eps**2)
 
     # ---- the losses ---------------------------------------------------------------------------
-    def loss_L(self, D=None, At=None, A=None):
+    def loss_L(self, D=None, At=None, A=None, Bt=None):
         """(4): (1/2ε²)||A - ÃB̃A||² + ½||B̃A||² + d log ε + ½ Σ_j (D_jj||Ã_j||²/ε² + D_jj - log D_jj)."""
         D = D or self.D
         e = self.eps
         j = IDX["j"]
-        return (self.fit(At, A) / (2 * e**2) + self.code(A) / 2 + self.d * sp.log(e)
+        return (self.fit(At, A, Bt) / (2 * e**2) + self.code(A, Bt) / 2 + self.d * sp.log(e)
                 + isum(D(j) * self.col_sq(j, At) / e**2 + D(j) - sp.log(D(j)), (j, 1, self.r)) / 2)
 
-    def loss_L1(self, At=None, A=None):
+    def loss_L1(self, At=None, A=None, Bt=None):
         """(5): (1/2ε²)||A - ÃB̃A||² + ½||B̃A||² + (d - r) log ε + Σ_j (1 + log(||Ã_j||² + ε²))/2."""
         e = self.eps
         j = IDX["j"]
-        return (self.fit(At, A) / (2 * e**2) + self.code(A) / 2 + (self.d - self.r) * sp.log(e)
+        return (self.fit(At, A, Bt) / (2 * e**2) + self.code(A, Bt) / 2 + (self.d - self.r) * sp.log(e)
                 + isum((1 + sp.log(self.col_sq(j, At) + e**2)) / 2, (j, 1, self.r)))
 
     def regulariser(self, D=None):
