@@ -26,10 +26,11 @@ import time
 from typing import Optional, Sequence
 
 from ._errors import VerifyError
-from .paper import registry
+from .paper import Option, registry
 from .report import FORMATS, ensure_writable, report_dict, write_report
 from .runner import Interrupted, executor_spec, sigterm_interrupts
 from .strategies import PROFILES, active_profile
+from .validate import check_int, check_real_in
 
 __all__ = ["main"]
 
@@ -88,7 +89,7 @@ def _experiment_options(e: argparse.ArgumentParser, exp) -> None:
         if opt.choices:
             kwargs["choices"] = opt.choices
         e.add_argument(opt.flag, type=str, **kwargs)
-    e.add_argument("--jobs", type=str, default=None, help="worker processes (default: one per core)")
+    e.add_argument(_JOBS.flag, type=str, default=_JOBS.default, help=_JOBS.help)
     e.add_argument("--scheduler", default=None,
                    help="a Dask scheduler address (tcp://host:port) to run on a cluster (default: "
                         "$VAE_VERIFY_SCHEDULER, else local processes)")
@@ -98,30 +99,37 @@ def _experiment_options(e: argparse.ArgumentParser, exp) -> None:
     e.add_argument("--format", choices=FORMATS, default="md", help="md (default) or html")
 
 
+#: options every experiment takes besides its own
+_JOBS = Option("--jobs", int, None, "worker processes (default: one per core)", minimum=1, maximum=4096)
+
+
+def _option_value(opt: Option, raw):
+    """One option's text parsed and bounded (verify.validate), named as the user wrote it."""
+    if opt.type is bool or raw is None or not isinstance(raw, str):
+        return raw
+    if opt.parse is not None:
+        return opt.parse(raw)
+    if opt.type is int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise VerifyError(opt.flag, raw, "must be an integer") from None
+        return check_int(opt.flag, value, None if opt.minimum is None else int(opt.minimum),
+                         None if opt.maximum is None else int(opt.maximum))
+    if opt.type is float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise VerifyError(opt.flag, raw, "must be a number") from None
+        lo = -float("inf") if opt.minimum is None else opt.minimum
+        hi = float("inf") if opt.maximum is None else opt.maximum
+        return check_real_in(opt.flag, value, lo, hi)
+    return opt.type(raw)
+
+
 def _option_values(exp, args) -> dict:
-    """Each declared option parsed and bounded, named as the user wrote it; before any work."""
-    values = {}
-    for opt in exp.options:
-        raw = getattr(args, opt.dest)
-        if opt.type is bool or raw is None or not isinstance(raw, str):
-            values[opt.dest] = raw
-            continue
-        if opt.parse is not None:
-            value = opt.parse(raw)
-        else:
-            try:
-                value = opt.type(raw)
-            except ValueError:
-                raise VerifyError(opt.flag, raw, f"must be {'an integer' if opt.type is int else 'a number'}") from None
-        if opt.type in (int, float):
-            if opt.type is float and not (value == value and abs(value) != float("inf")):
-                raise VerifyError(opt.flag, raw, "must be a finite number")
-            if opt.minimum is not None and value < opt.minimum:
-                raise VerifyError(opt.flag, raw, f"must be at least {opt.minimum:g}")
-            if opt.maximum is not None and value > opt.maximum:
-                raise VerifyError(opt.flag, raw, f"must be at most {opt.maximum:g}")
-        values[opt.dest] = value
-    return values
+    """Each declared option (and --jobs) parsed and bounded, before any work."""
+    return {opt.dest: _option_value(opt, getattr(args, opt.dest)) for opt in (*exp.options, _JOBS)}
 
 
 def _progress(i: int, n: int, label: str, verdict: str, elapsed: float) -> None:
@@ -173,15 +181,6 @@ def _reproduce(args) -> int:
 
     paper, exp = registry.experiment(args.experiment)
     options = _option_values(exp, args)
-    if args.jobs is not None:
-        try:
-            options["jobs"] = int(args.jobs)
-        except ValueError:
-            raise VerifyError("--jobs", args.jobs, "must be an integer") from None
-        if options["jobs"] < 1:
-            raise VerifyError("--jobs", args.jobs, "must be at least 1")
-    else:
-        options["jobs"] = None
     from .cache import Cache
 
     executor_spec(options["jobs"], args.scheduler)  # --jobs / --scheduler / VAE_VERIFY_SCHEDULER, before any work

@@ -79,6 +79,7 @@ from urllib.parse import urlsplit
 
 from ._errors import VerifyError
 from .cache import KEY_PATTERN, Cache, canonical_json
+from .validate import check_positive_int
 
 __all__ = ["Task", "Results", "ExecutorSpec", "Interrupted", "executor_spec", "run_tasks", "sigterm_interrupts",
            "task_key", "demo_task", "SCHEDULER_ENV", "CONNECT_TIMEOUT_S"]
@@ -225,8 +226,8 @@ def executor_spec(jobs: Optional[int] = None, scheduler: Optional[str] = None, *
     source = scheduler_argument
     if scheduler is None and os.environ.get(SCHEDULER_ENV, "").strip():
         scheduler, source = os.environ[SCHEDULER_ENV].strip(), SCHEDULER_ENV
-    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-        raise VerifyError(jobs_argument, jobs, "must be a positive integer (number of worker processes)")
+    if jobs is not None:
+        jobs = check_positive_int(jobs_argument, jobs)
     if scheduler is None:
         return ExecutorSpec(jobs=jobs or _cores())
     if not isinstance(scheduler, str):

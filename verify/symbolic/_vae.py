@@ -16,6 +16,7 @@ from typing import Sequence
 import sympy as sp
 
 from .._errors import VerifyError
+from ..validate import check_positive_int
 from ._expectation import expect
 
 __all__ = [
@@ -130,9 +131,7 @@ class LinearVAE:
 @functools.lru_cache(maxsize=None)
 def linear_vae(d: int, r: int, r_star: int) -> LinearVAE:
     """The symbols of the linear VAE with data dimension d, latent r and data rank r*."""
-    for name, v in (("d", d), ("r", r), ("r_star", r_star)):
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-            raise VerifyError(name, v, "must be a positive integer")
+    d, r, r_star = (check_positive_int(name, v) for name, v in (("d", d), ("r", r), ("r_star", r_star)))
     return LinearVAE(
         d=d,
         r=r,
