@@ -137,6 +137,16 @@ def test_enclosure_out_of_budget_falls_back_to_numeric_with_the_search_record(mo
     assert "no counterexample" in res.method and "not proved" in res.note
 
 
+def test_inequality_nothing_can_test_is_undecided_not_numeric():
+    # zeta(p + 1) > 1 is true, but SymPy cannot sign it, mpmath.iv has no zeta and float64 NumPy neither
+    res = check(sp.zeta(p + 1), 1, ">")
+    assert res.status is Status.UNDECIDED and not res.search.ran and "no adversarial search" in res.note
+    d = Derivation("demo", sp.zeta(p + 1), "start", Domain())
+    d.step(1, "zeta(s) > 1 for s > 1", Relation.GT)
+    d.step(sp.Integer(1), "equal")
+    assert d.status is Status.UNDECIDED  # an undecided step is not silently dropped
+
+
 def test_derivation_records_the_typed_check():
     d = Derivation("demo", sp.log(p), "start", Domain())
     step = d.step(p - 1, "log p <= p - 1", Relation.LE)

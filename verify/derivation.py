@@ -23,7 +23,8 @@ by independent methods:
    searched too; candidates are re-evaluated at an exact rational point at MP_DPS digits.
 
 A step is *proved* if SymPy or the enclosure proves it and no point or search contradicts it;
-*numerically verified* if neither proved it and the points and the search found no counterexample;
+*numerically verified* if neither proved it and the points and the search found no counterexample
+(an inequality whose search cannot run, e.g. a function float64 cannot evaluate, is *undecided*);
 *failed* if any point or the search found one (the exact witness point and both values are kept),
 whatever SymPy said.  :func:`check_relation` returns a :class:`RelationCheck`.  When a printed step
 fails and the proof module supplied a correction, the correction is checked the same way, the chain
@@ -538,6 +539,10 @@ def check_relation(previous, new, relation: Relation, domain: Domain, *, rng_sal
         if status is Status.NUMERIC and inequality:
             why = enclosure.describe() if enclosure is not None else "not attempted"
             note = f"not proved: SymPy undecided, interval enclosure {why.split(' (')[0]}"
+            if search_record is None or not search_record.ran:
+                # a few random points are no check of an inequality
+                status = Status.UNDECIDED
+                note += f"; and no adversarial search could run ({search_record.reason if search_record else 'none'})"
     if relation is Relation.EQ_UP_TO_CONSTANT and constant is None and witness is None and values \
             and set(symbols) <= set(domain.parameters):
         constant = sp.Float(values[0], 20)
@@ -795,11 +800,12 @@ class Derivation:
     @property
     def status(self) -> Status:
         """The chain with its checked corrections: proved if every kept step is proved; numeric if some
-        only held numerically; failed if a step failed with no correction that holds."""
+        only held numerically; undecided if a kept step is undecided (an inequality nothing proved and
+        no search could test); failed if a step failed with no correction that holds."""
         if self.broken:
             return Status.FAILED
-        kept = [s for s in self.steps if s.status.holds]
-        if not kept:
+        kept = [s for s in self.steps if s.status is not Status.FAILED]  # failed steps were replaced by corrections
+        if not kept or any(s.status is Status.UNDECIDED for s in kept):
             return Status.UNDECIDED
         return Status.PROVED if all(s.status is Status.PROVED for s in kept) else Status.NUMERIC
 

@@ -245,7 +245,7 @@ def search(lower, upper, kind: str, supports: Mapping[sp.Symbol, Support],
         try:
             with np.errstate(all="ignore"):
                 a, b = fn(*X)
-        except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+        except Exception:  # noqa: BLE001 - lambdified code may raise anything; the point is just "not evaluated"
             return np.full(m, np.nan)
         return np.broadcast_to(_normalised(kind, a, b), (m,))
 
@@ -268,6 +268,9 @@ def search(lower, upper, kind: str, supports: Mapping[sp.Symbol, Support],
         X = np.hstack([X, R])
     gaps = evaluate(X)
     samples = X.shape[1]
+    if np.all(np.isnan(gaps)):
+        return SearchRecord(False, "float64 evaluation failed at every point of the pool", samples,
+                            evaluations=evaluations, seconds=time.perf_counter() - t0)
     best = []  # (gap, x-point) of every evaluated point worth keeping
 
     def keep(g, x):
