@@ -86,6 +86,7 @@ class Paper:
     proofs: dict = field(default_factory=dict)  # statement id -> check() -> ProofReport
     uses: dict = field(default_factory=dict)  # statement id -> ids of the statements its proof uses
     experiments: dict = field(default_factory=dict)  # name -> Experiment
+    main: bool = False  # the paper whose short ids need no qualification (exactly one should say so)
     _loaded: bool = False
 
     def __post_init__(self):
@@ -166,7 +167,8 @@ class Registry:
             if not isinstance(paper, Paper):
                 raise VerifyError(f"entry point {ep.name}", ep.value, "must name a Paper")
             papers[paper.key] = paper
-        return papers
+        # the main paper first, then the others by key
+        return dict(sorted(papers.items(), key=lambda kv: (not kv[1].main, kv[0])))
 
     @property
     def papers(self) -> dict:
@@ -198,10 +200,10 @@ class Registry:
 
     @property
     def main(self) -> Paper:
-        """The paper whose short ids need no qualification: the first registered."""
+        """The paper whose short ids need no qualification: the one marked ``main`` (else the first)."""
         if not self.papers:
             raise VerifyError("paper", None, f"no paper is registered (entry point group {ENTRY_POINT_GROUP})")
-        return next(iter(self.papers.values()))
+        return next((p for p in self.papers.values() if p.main), next(iter(self.papers.values())))
 
     def resolve(self, qualified_id: str) -> tuple:
         """``"paper:id"`` or a short id -> (Paper, Statement).  A short id is looked up in the main

@@ -134,4 +134,5 @@ PAPER = Paper(
         ("Appendix A", "Derivations of VAE losses"),
     ),
     statements=STATEMENTS,
+    main=True,
 )
