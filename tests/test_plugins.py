@@ -81,3 +81,11 @@ def test_a_proof_registers_once_per_statement(tiny):
         tiny.proof("lemma1")(lambda: None)
     with pytest.raises(ValueError, match="unknown"):
         tiny.proof("lemma7")
+
+
+def test_the_main_paper_owns_short_ids_whatever_the_order():
+    tiny = _tiny()
+    with registry.only(tiny, MAIN):
+        assert registry.main is MAIN and registry.resolve("lemma1")[0] is MAIN
+    with registry.only(tiny):
+        assert registry.main is tiny  # no paper marked main: the first one
