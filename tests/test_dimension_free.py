@@ -186,3 +186,18 @@ def test_lemma4_every_reflection_and_mutations():
     assert float(OpaqueEntry(sp.Rational(1, 2), sp.Rational(1, 3)).evalf()) == pytest.approx(np.exp(0.5) - 2 / 3)
     bad = m4.numeric_check_all(shapes=[(6, 6, 2)], mutate=lambda e: transpose(e, v.At))  # square: Ãᵀ defined
     assert bad.status is Status.FAILED
+
+
+# ---- Theorem 3 (sufficiency) ----------------------------------------------------------------------
+def test_theorem3_sufficiency_dimension_free_and_mutations():
+    from proofs.koehler2022 import theorem3_asymptotic_minima as t3
+    der = t3.sufficiency_all()
+    assert der.status is Status.PROVED and {"d", "r"} <= {str(s) for s in der.free_symbols()}
+    assert t3.sufficiency_numeric_all().status is Status.NUMERIC
+    # a zero column contributing ½ log(2ε²) (wrong constant) breaks the coefficient d - r + k
+    assert t3.sufficiency_all(zero_column_log=sp.log(2 * EPS**2)).status is Status.FAILED
+    # the coefficient d - r (the zero columns forgotten) is refuted at concrete shapes
+    m = t3.sp_symbol("m_nz")
+    wrong = der.current - (r - m) * sp.log(EPS)
+    assert t3.sufficiency_numeric_all(shapes=((6, 5, 2, 3),), F=wrong).status is Status.FAILED
+    assert holds(der.start, wrong) is Status.FAILED
