@@ -1,5 +1,7 @@
 """The gradient flow: the right dynamics in each parameterization, an exact Jacobian, events that
 say why the run stopped, and clear errors for bad input."""
+import functools
+
 import numpy as np
 import pytest
 
@@ -133,3 +135,62 @@ def test_a_misaligned_descent_is_caught(monkeypatch):
 def test_gradient_descent_rejects_a_step_that_breaks_positivity():
     with pytest.raises(VerifyError, match="eta=100"):
         gradient_descent(INST.A, INST.x0, eta=100.0, steps=5)
+
+
+# ---- the fast paths keep the trajectory ------------------------------------------------------------
+
+SHAPES = [(4, 3, 2, 1, True), (3, 5, 2, 2, False), (5, 5, 3, 2, True)]
+
+
+@functools.lru_cache(maxsize=None)
+def _reference(shape, parameterization):
+    """The slow reference: natural coordinates, real time, exact Hessian as Jacobian, tight tolerances."""
+    d, r, rs, rank, rot = shape
+    inst = random_instance(d, r, rs, seed=4, rank=rank, rotate=rot)
+    times = np.linspace(0.0, 0.8, 17)
+    ref = gradient_flow(inst.A, inst.x0, parameterization=parameterization, coordinates="full", t_end=0.8,
+                        t_eval=times, rtol=1e-10, atol=1e-13, eps_floor=1e-4)
+    return inst, times, ref
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=[f"d{s[0]}r{s[1]}" for s in SHAPES])
+@pytest.mark.parametrize("parameterization,kw", [("eps", dict(clock="tau", method="RK45")),
+                                                 ("eps", dict(clock="tau", method="LSODA")),
+                                                 ("eps", dict(clock="t", method="Radau")),
+                                                 ("log_eps", dict(clock="t", method="BDF"))])
+def test_reduced_coordinates_and_tau_clock_follow_the_reference_trajectory(shape, parameterization, kw):
+    inst, times, ref = _reference(shape, parameterization)
+    fast = gradient_flow(inst.A, inst.x0, parameterization=parameterization, t_end=0.8, t_eval=times,
+                         eps_floor=1e-4, **kw)
+    assert fast.coordinates == "reduced" and ref.coordinates == "full"
+    assert fast.t.shape == ref.t.shape and np.allclose(fast.t, ref.t, rtol=0, atol=1e-8)
+    scale = 1 + np.max(np.abs(ref.x))
+    assert np.max(np.abs(fast.x - ref.x)) <= 1e-6 * scale
+    assert np.allclose(fast.mass_outside, ref.mass_outside, rtol=1e-6, atol=1e-12)
+    assert np.allclose(fast.loss_values, ref.loss_values, rtol=1e-7, atol=1e-7)
+
+
+def test_a_wrong_reduced_field_is_caught_by_the_reference_comparison(monkeypatch):
+    from verify.numeric._reduced import ReducedL1
+
+    real = ReducedL1.rate
+    monkeypatch.setattr(ReducedL1, "rate", lambda self, z, p: real(self, z, p) * 1.001)  # time runs 0.1% fast
+    times = np.linspace(0.0, 0.8, 17)
+    ref = gradient_flow(INST.A, INST.x0, coordinates="full", t_end=0.8, t_eval=times, eps_floor=1e-4)
+    fast = gradient_flow(INST.A, INST.x0, t_end=0.8, t_eval=times, eps_floor=1e-4, method="RK45")
+    assert np.max(np.abs(fast.x - ref.x)) > 1e-6 * (1 + np.max(np.abs(ref.x)))
+
+
+def test_tau_clock_stops_at_the_eps_floor_at_the_same_time_as_the_reference():
+    ref = gradient_flow(INST.A, INST.x0, coordinates="full", t_end=1e3, eps_floor=1e-3)
+    fast = gradient_flow(INST.A, INST.x0, t_end=1e3, eps_floor=1e-3)
+    assert fast.clock == "tau" and fast.stop is StopReason.EPS_FLOOR is ref.stop
+    assert fast.t_reached == pytest.approx(ref.t_reached, rel=1e-7)
+    assert fast.mass_outside[-1] == pytest.approx(ref.mass_outside[-1], rel=1e-6)
+
+
+def test_bad_coordinates_and_clock_name_themselves():
+    with pytest.raises(VerifyError, match="coordinates='polar'"):
+        gradient_flow(INST.A, INST.x0, coordinates="polar")
+    with pytest.raises(VerifyError, match="clock='tau'"):
+        gradient_flow(INST.A, INST.x0, coordinates="full", clock="tau")

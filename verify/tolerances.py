@@ -16,6 +16,11 @@ __all__ = [
     "FD_RTOL",
     "FLOW_RTOL",
     "FLOW_ATOL",
+    "TAU_SPAN",
+    "LOG_GUARD",
+    "FD_JAC_STEP",
+    "RESIDUAL_DIGITS_EPS",
+    "LSODA_MAX_SIZE",
     "BOUND_RTOL",
     "RANK_RTOL",
     "GD_ORDER_BAND",
@@ -75,6 +80,33 @@ FD_RTOL = 1e-20
 #: only when combined with the steps' error cancelling, which is why BOUND_RTOL is checked, not assumed.
 FLOW_RTOL = 1e-9
 FLOW_ATOL = 1e-12
+
+#: The end of the integration interval in τ (dt = ε² dτ) handed to solve_ivp: the runs stop on
+#: their events (t reaching t_end, the ε floor, ...), never here; τ is unbounded for a finite t
+#: when ε -> 0, so any finite end must be far beyond every event.  1e300 is finite for float64.
+TAU_SPAN = 1e300
+
+#: Added inside log(·) of a quantity that may reach exactly 0 (the off-subspace mass, a magnitude):
+#: the events are log-ratios, and 1e-300 is the smallest power of ten above float64's normal
+#: range (2.2e-308), so it never changes a positive value's logarithm by a representable amount.
+LOG_GUARD = 1e-300
+
+#: Relative step of the central differences that give the stiff solvers the Jacobian of the
+#: reduced flow: (eps_machine)^(1/3) ~ 6e-6 balances truncation O(h²) and round-off O(eps/h); the
+#: Jacobian only feeds Newton's iterations, so an O(1e-10) error in it costs nothing in accuracy.
+FD_JAC_STEP = 6e-6
+
+#: Below this ε the residual I - Â1B̂1 = O(ε²) of the flow is carried as its own state variable
+#: (verify/numeric/_reduced.py): as a difference of O(1) numbers it keeps 16 - 2|log10 ε| digits,
+#: i.e. 4 at ε = 1e-6, enough for runs that stop there (their end times agree with the carried
+#: residual's to 1e-10, measured), not below.
+RESIDUAL_DIGITS_EPS = 1e-6
+
+#: Not a tolerance but a measured switch: the reduced flow uses LSODA (dense Fortran LU) while it
+#: has at most this many unknowns, else RK45 (clock τ) or BDF (clock t).  Measured (2 shared
+#: cores): d = r = 10 (141 unknowns) LSODA 0.9 s vs RK45 2.2 s CPU; d = r = 20 (462) LSODA > 21 s
+#: vs RK45 3.5 s.
+LSODA_MAX_SIZE = 200
 
 #: A bound along a trajectory, lhs(t) <= rhs(t), passes when lhs <= rhs + BOUND_RTOL * scale with
 #: scale the bound's value at t = 0.  Integration at FLOW_RTOL accumulates a global error of at

@@ -27,13 +27,16 @@ from scipy.integrate import solve_ivp
 from .. import tolerances as tol
 from .._errors import VerifyError
 from ._objective import Objective, objective, objective_for
+from ._reduced import ReducedL1
 
 __all__ = ["StopReason", "FlowResult", "gradient_flow", "vector_field", "column_space_projector",
-           "PARAMETERIZATIONS", "METHODS"]
+           "PARAMETERIZATIONS", "METHODS", "COORDINATES", "CLOCKS"]
 
 PARAMETERIZATIONS = ("eps", "log_eps")
 METHODS = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
 DEFAULT_METHOD = {"eps": "Radau", "log_eps": "BDF"}
+COORDINATES = ("reduced", "full")
+CLOCKS = ("t", "tau")
 
 
 class StopReason(str, enum.Enum):
@@ -116,6 +119,8 @@ class FlowResult:
     nfev: int
     njev: int
     elapsed_s: float
+    coordinates: str = "full"  # "reduced" or "full": how the (same) trajectory was integrated
+    clock: str = "t"  # "t" or "tau" (dt = ε² dτ, with t carried as a state variable)
 
     def __post_init__(self):
         n = self.t.shape[0]
@@ -164,6 +169,8 @@ def gradient_flow(
     rtol: float = tol.FLOW_RTOL,
     atol: float = tol.FLOW_ATOL,
     r: Optional[int] = None,
+    coordinates: Optional[str] = None,
+    clock: Optional[str] = None,
 ) -> FlowResult:
     """Integrate the gradient flow of ``loss`` ("L1", eq. 5, or "L", eq. 4) from ``x0``.
 
@@ -173,15 +180,33 @@ def gradient_flow(
     ``mass_target`` times its initial value, or when ``max_seconds`` of wall-clock time have
     passed.  The result says which.
 
-    ``method=None`` picks the stiff solver that works best for the parameterization (measured in
-    benchmarks/flow.py): Radau for "eps" (BDF tends to fail just before the finite-time
-    singularity at ε = 0), BDF for "log_eps" (Radau's Newton iterations need ~50x more gradients).
+    ``coordinates``: "reduced" (the default for L1) integrates the same trajectory in the
+    coordinates of :mod:`._reduced` (singular basis of A, B̂2 frozen, Â2 = Q0 R, the residual
+    carried as Ê = (I - Â1B̂1)/ε²) and maps every saved state back to (Ã, B̃, ε); "full" (the only
+    choice for L) integrates the natural parameters with the exact Hessian as Jacobian (the slow
+    reference the tests compare against).
+
+    ``clock``: "tau" integrates in the time τ with dt = ε² dτ, carrying t as a state variable
+    (the same path at the same times t: every bound in t is checked on the real t; the 1/ε²
+    stiffness of the fit term becomes O(1) in τ, and ε -> 0 in finite t is ε² -> 0
+    exponentially in τ); "t" integrates in t.  ``method=None`` and ``clock=None`` pick what
+    benchmarks/flow.py measured fastest: flow (1) ("eps") in τ, the log-ε flow in t (its fast
+    modes stay 1/ε² stiff in any clock), with LSODA (numerical Jacobian) while the reduced
+    system has at most ``tolerances.LSODA_MAX_SIZE`` unknowns, else RK45 (τ) or BDF (t); L (full
+    coordinates) in t with Radau ("eps") or BDF ("log_eps").
     """
     _check_choice("parameterization", parameterization, PARAMETERIZATIONS)
     _check_choice("loss", loss, ("L1", "L"))
-    if method is None:
+    if coordinates is None:
+        coordinates = "reduced" if loss == "L1" else "full"
+    _check_choice("coordinates", coordinates, COORDINATES if loss == "L1" else ("full",))
+    if clock is None:
+        clock = "tau" if (coordinates == "reduced" and parameterization == "eps") else "t"
+    _check_choice("clock", clock, CLOCKS if coordinates == "reduced" else ("t",))
+    if method is None and coordinates == "full":
         method = DEFAULT_METHOD[parameterization]
-    _check_choice("method", method, METHODS)
+    if method is not None:
+        _check_choice("method", method, METHODS)
     obj: Objective = objective_for(loss, A, x0) if r is None else objective(loss, A, r)
     A = obj.A
     x0 = np.asarray(x0, dtype=float)
@@ -199,6 +224,13 @@ def gradient_flow(
     if eps_floor >= x0[-1]:
         raise VerifyError("eps_floor", eps_floor, f"must be below the initial ε={x0[-1]}")
 
+    if mass_target is not None and not (0 < mass_target < 1):
+        raise VerifyError("mass_target", mass_target, "must be a fraction in (0, 1)")
+    if max_seconds is not None and not (np.isfinite(max_seconds) and max_seconds > 0):
+        raise VerifyError("max_seconds", max_seconds, "must be a finite positive number")
+    if coordinates == "reduced":
+        return _reduced_flow(obj, x0, parameterization, method, clock, float(t_end), eps_floor, blowup, mass_target,
+                             max_seconds, t_eval, rtol, atol)
     rhs, jac, to_x = vector_field(obj, parameterization)
     P_perp, dim_W = column_space_projector(A)
     dr = d * r
@@ -212,7 +244,7 @@ def gradient_flow(
         return y[-1] - log_floor
 
     def ev_blowup(t, y):
-        return np.log(blowup) - np.log(np.max(np.abs(to_x(y))) + 1e-300)
+        return np.log(blowup) - np.log(np.max(np.abs(to_x(y))) + tol.LOG_GUARD)
 
     events = [ev_floor, ev_blowup]
     if mass_target is not None:
@@ -222,7 +254,7 @@ def gradient_flow(
             raise VerifyError("mass_target", mass_target, "||P_W⊥ Ã(0)||² is 0 already")
 
         def ev_mass(t, y):
-            return np.log(np.sum((P_perp @ y[:dr].reshape(d, r)) ** 2) + 1e-300) - np.log(mass_target * mass0)
+            return np.log(np.sum((P_perp @ y[:dr].reshape(d, r)) ** 2) + tol.LOG_GUARD) - np.log(mass_target * mass0)
 
         events.append(ev_mass)
     if max_seconds is not None:
@@ -301,4 +333,161 @@ def gradient_flow(
         nfev=int(sol.nfev),
         njev=int(sol.njev),
         elapsed_s=elapsed,
+    )
+
+
+def _budget_event(max_seconds):
+    """A terminal event that fires once ``max_seconds`` of wall-clock time have passed.
+
+    solve_ivp root-finds events on the dense output, so the event must be a function of the
+    integration variable s: once the clock has run out, freeze s_cut and return s_cut - s.
+    """
+    deadline = time.perf_counter() + max_seconds
+    cut = []
+
+    def ev_budget(s, y):
+        if not cut:
+            if time.perf_counter() < deadline:
+                return 1.0
+            cut.append(s)
+        return cut[0] - s
+
+    return ev_budget
+
+
+def _states_at_times(sol, n, times):
+    """States of a τ-clock run at the requested real times t (t is row n of the state, increasing in τ)."""
+    from scipy.optimize import brentq
+
+    t_steps = sol.y[n]
+    out_s = []
+    for target in times:
+        j = int(np.searchsorted(t_steps, target))
+        if j == 0:
+            out_s.append(sol.t[0])
+            continue
+        if j >= len(t_steps):
+            j = len(t_steps) - 1
+        lo, hi = sol.t[j - 1], sol.t[j]
+        if sol.sol(hi)[n] <= target:
+            out_s.append(hi)
+            continue
+        out_s.append(brentq(lambda s: sol.sol(s)[n] - target, lo, hi, xtol=1e-15 * (1 + abs(hi)), rtol=1e-15))
+    ys = sol.sol(np.array(out_s)).T if out_s else np.zeros((0, n + 1))
+    ys[:, n] = np.asarray(times)[: len(out_s)]
+    return ys
+
+
+def _reduced_flow(obj, x0, parameterization, method, clock, t_end, eps_floor, blowup, mass_target, max_seconds,
+                  t_eval, rtol, atol) -> FlowResult:
+    """gradient_flow for L1 in the coordinates of :class:`ReducedL1`, in real time t or in τ (dt = ε² dτ)."""
+    # carry the residual Ê = (I - Â1B̂1)/ε² as a state variable when ε may go below
+    # RESIDUAL_DIGITS_EPS (there the product Â1B̂1 no longer resolves the residual); above it the
+    # explicit solvers take half the steps without it
+    carry = parameterization == "log_eps" or eps_floor < tol.RESIDUAL_DIGITS_EPS
+    red = ReducedL1(obj.A, obj.r, x0, carry_residual=carry)
+    d, r, n = obj.d, obj.r, red.size
+    if method is None:  # measured in benchmarks/flow.py: LSODA's dense Fortran LU only pays off while small
+        method = "LSODA" if n <= tol.LSODA_MAX_SIZE else ("RK45" if clock == "tau" else "BDF")
+    tau = clock == "tau"
+    implicit = method in ("Radau", "BDF", "LSODA")
+
+    def field(s, y):
+        dz = red.rate(y[:n], parameterization) if y.ndim == 1 else red.rates(y[:n], parameterization)
+        if not tau:
+            return dz
+        e2 = np.exp(2 * y[n - 1])
+        return np.concatenate([dz * e2, np.reshape(e2, (1,) + np.shape(e2))], axis=0)
+
+    mass0 = red.mass(red.z0)
+    events = [lambda s, y: y[n - 1] - np.log(eps_floor),
+              lambda s, y: np.log(blowup) - np.log(red.magnitude(y[:n]) + tol.LOG_GUARD)]
+    kinds = [StopReason.EPS_FLOOR, StopReason.BLOWUP]
+    if tau:
+        events.append(lambda s, y: t_end - y[n])
+        kinds.append(StopReason.T_END)
+    if mass_target is not None:
+        if mass0 == 0:
+            raise VerifyError("mass_target", mass_target, "||P_W⊥ Ã(0)||² is 0 already")
+        events.append(lambda s, y: np.log(red.mass(y[:n]) + tol.LOG_GUARD) - np.log(mass_target * mass0))
+        kinds.append(StopReason.MASS_TARGET)
+    if max_seconds is not None:
+        events.append(_budget_event(max_seconds))
+        kinds.append(StopReason.BUDGET)
+    for ev in events:
+        ev.terminal = True
+        ev.direction = -1
+    details = {StopReason.EPS_FLOOR: eps_floor, StopReason.BLOWUP: blowup, StopReason.T_END: t_end,
+               StopReason.MASS_TARGET: mass_target, StopReason.BUDGET: max_seconds}
+
+    y0 = np.append(red.z0, 0.0) if tau else red.z0.copy()
+    span = (0.0, tol.TAU_SPAN) if tau else (0.0, t_end)
+    kwargs = dict(method=method, rtol=rtol, atol=atol, events=events,
+                  dense_output=tau and t_eval is not None, t_eval=None if tau else t_eval)
+    if implicit:
+        def jac(s, y):
+            # central differences in one batched call of the field: Newton's iterations only need
+            # an approximate Jacobian (the error control never uses it)
+            h = tol.FD_JAC_STEP * np.maximum(np.abs(y), 1.0)
+            Y = y[:, None] + np.diag(h)
+            return (field(s, Y) - field(s, Y - 2 * np.diag(h))) / (2 * h)
+
+        kwargs["jac"] = jac
+    t0 = time.perf_counter()
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        try:
+            sol = solve_ivp(field, span, y0, **kwargs)
+        except FloatingPointError as exc:
+            raise VerifyError("x0", "trajectory", f"floating-point failure during integration ({exc})") from None
+    elapsed = time.perf_counter() - t0
+
+    hit = [k for k, te in enumerate(sol.t_events) if len(te)] if sol.status == 1 else []
+    if sol.status == -1:
+        stop, detail = StopReason.SOLVER_FAILED, f"({sol.message})"
+    elif hit:
+        stop = kinds[hit[0]]
+        detail = f"{details[stop]:g}"
+    else:
+        stop, detail = StopReason.T_END, f"{t_end:g}"
+    if tau:
+        ys = sol.y.T
+        if t_eval is not None:
+            reached = ys[-1, n]
+            want = np.asarray(t_eval, dtype=float)
+            ys_eval = _states_at_times(sol, n, want[want <= reached * (1 + 1e-14)])
+            ys = np.vstack([ys_eval, ys[-1:]]) if (stop is not StopReason.T_END and
+                                                  (ys_eval.shape[0] == 0 or ys[-1, n] > ys_eval[-1, n])) else ys_eval
+        zs, ts = ys[:, :n], ys[:, n]
+    else:
+        zs, ts = sol.y.T, sol.t
+        if hit and t_eval is not None:
+            te = sol.t_events[hit[0]][0]
+            if ts.size == 0 or te > ts[-1]:
+                ts = np.append(ts, te)
+                zs = np.vstack([zs, sol.y_events[hit[0]][0]])
+    xs = np.array([red.natural(z) for z in zs])
+    At = xs[:, : d * r].reshape(-1, d, r)
+    eps = xs[:, -1]
+    col = np.sum(At**2, axis=1)
+    return FlowResult(
+        loss="L1",
+        parameterization=parameterization,
+        method=method,
+        t=ts,
+        x=xs,
+        d=d,
+        r=r,
+        dim_W=red.k,
+        stop=stop,
+        message=stop.explain(float(ts[-1]) if ts.size else 0.0, detail),
+        loss_values=red.value(zs.T) if len(zs) else np.zeros(0),
+        eps=eps,
+        K_t=np.max(col, axis=1) + eps**2,
+        singular_values=np.linalg.svd(At, compute_uv=False),
+        mass_outside=red.mass(zs.T) if len(zs) else np.zeros(0),
+        nfev=int(sol.nfev),
+        njev=int(sol.njev),
+        elapsed_s=elapsed,
+        coordinates="reduced",
+        clock=clock,
     )
