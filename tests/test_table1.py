@@ -72,7 +72,7 @@ def test_bad_settings_and_configs_name_the_argument():
 SMALL = dict(settings=((2, 4), (2, 5)), seeds=(0, 1), samples=500, progress=False)
 
 
-def test_runs_are_cached_by_their_settings_and_identical_across_processes(tmp_path):
+def test_runs_are_cached_by_their_settings_and_identical_across_worker_counts(tmp_path):
     cfg = TrainConfig(steps=300)
     first = run_table(cfg, jobs=2, cache_dir=tmp_path, **SMALL)
     assert not any(r["cached"] for r in first) and len(list(tmp_path.glob("*.json"))) == 4
@@ -80,7 +80,7 @@ def test_runs_are_cached_by_their_settings_and_identical_across_processes(tmp_pa
     assert all(r["cached"] for r in again)
     fresh = run_table(cfg, jobs=1, cache_dir=tmp_path, use_cache=False, **SMALL)
     assert not any(r["cached"] for r in fresh)
-    for a, b in zip(first, fresh):  # two processes and one give the same numbers
+    for a, b in zip(first, fresh):  # two workers and one give the same numbers
         assert a["loss"] == b["loss"] and a["row_norms"] == b["row_norms"]
     other = run_table(cfg.with_(lr=2e-3), jobs=1, cache_dir=tmp_path, **SMALL)
     assert not any(r["cached"] for r in other)
