@@ -260,7 +260,10 @@ def _compiled_chunk(cfg: NonlinearConfig, data: "Dataset"):
         carry, losses = jax.lax.scan(lambda c, _: step(c, (data_param, floor)), carry, None, length=cfg.log_every)
         return carry, jnp.mean(losses)
 
-    return opt, jax.jit(jax.vmap(chunk))
+    def start(params, seeds):  # the carry of every member, in one compiled call
+        return params, jax.vmap(opt.init)(params), jax.vmap(jax.random.PRNGKey)(seeds)
+
+    return jax.jit(start), jax.jit(jax.vmap(chunk))
 
 
 def train_nonlinear(cfg: NonlinearConfig, data: "Dataset", data_params, seeds, floors=None) -> NonlinearRun:
@@ -276,19 +279,19 @@ def train_nonlinear(cfg: NonlinearConfig, data: "Dataset", data_params, seeds, f
     import time
 
     seeds = [int(s) for s in seeds]
-    if not seeds or min(seeds) < 0:
-        raise VerifyError("seeds", seeds, "must be a non-empty list of non-negative integers")
+    if not seeds or min(seeds) < 0 or max(seeds) >= 2**32:
+        raise VerifyError("seeds", seeds, "must be a non-empty list of integers in [0, 2**32)")
     default = -np.inf if cfg.dec_logvar_floor is None else cfg.dec_logvar_floor
     floors = np.full(len(seeds), default) if floors is None else np.asarray(floors, dtype=float)
     if floors.shape != (len(seeds),):
         raise VerifyError("floors", floors, f"must have one entry per seed ({len(seeds)})")
     t0 = time.perf_counter()
-    opt, chunk = _compiled_chunk(_static(cfg), data)
+    start, chunk = _compiled_chunk(_static(cfg), data)
     inits = [init_params(cfg, np.random.default_rng([s, 0])) for s in seeds]
-    params = jax.tree_util.tree_map(lambda *a: jnp.asarray(np.stack(a)), *inits)
-    carry = (params, jax.vmap(opt.init)(params), jnp.stack([jax.random.PRNGKey(s) for s in seeds]))
-    floors = jnp.asarray(floors, jnp.float32)
-    snaps, losses = [jax.tree_util.tree_map(np.asarray, params)], []
+    params = jax.tree_util.tree_map(lambda *a: np.stack(a), *inits)
+    carry = start(params, np.asarray(seeds, dtype=np.uint32))
+    floors = np.asarray(floors, np.float32)
+    snaps, losses = [params], []
     for _ in range(cfg.steps // cfg.log_every):
         carry, loss = chunk(carry, data_params, floors)
         snaps.append(jax.tree_util.tree_map(np.asarray, carry[0]))
