@@ -159,8 +159,10 @@ def statement_markdown(e: dict, figures: bool = True) -> list:
                 extra = f" **witness:** {_cell(st['witness'], 400)}"
             if st["constant"]:
                 extra += f" constant: `{st['constant']}`"
+            if st.get("note"):
+                extra += f" _{_cell(st['note'], 300)}_"
             out.append(f"| {st['index']} | {st['relation']} | `{_cell(st['expression'])}` | {_cell(st['reason'], 200)}"
-                       f"{extra} | {st['source']} | {st['status']} | {_cell(st['method'], 200)} | "
+                       f"{extra} | {st['source']} | {st['status']} | {_cell(st['method'], 600)} | "
                        f"{_fmt_err(st['worst_error'])} |")
         out += ["", "</details>", ""]
     return out
