@@ -150,6 +150,18 @@ def test_vae_search_classifies_the_known_bad_minimum(inst):
     assert (False, 0.23) in labels and any(ok for ok, _ in labels)
 
 
+def test_fixed_small_noise_has_a_basic_feasible_bad_minimum(inst):
+    """With ε fixed at 1e-3 (and again at 1e-4) the same instance has a strict local minimum with n = 4 active
+    dimensions and zero error (a basic feasible solution): the mean-field bound Σ_j log(1 + γ_j/ε²) acts like a
+    separable log penalty.  Found by the fixed-noise search; reproduced here from its start."""
+    e = VAEEnergy(inst)
+    rng = np.random.default_rng(0)
+    starts = [vae_start(e, rng) for _ in range(4)]
+    first, second, stable = vae_minimum(e, starts[3], fixed=True)
+    assert stable and not second.cls.optimal and len(second.cls.active) == 4 and second.cls.residual < 1e-4
+    assert abs(first.value - second.value) < 1e-3  # a = n: the energy no longer falls as ε -> 0
+
+
 def _fake(model, cls, at_floor=True):
     inst = make_instance(3, 5, 1, 3, 0)
     size = VAEEnergy(inst).size if model == "vae" else AEEnergy(inst).size
@@ -189,6 +201,6 @@ def test_verdicts():
 
 def test_experiment_is_registered():
     exp = PAPER.load().experiments["minima"]
-    assert exp.statement == "vae_no_bad_minima" and [o.flag for o in exp.options] == ["--instances", "--starts", "--seed"]
-    rep = exp.run({"instances": 1, "starts": 2, "seed": 3})
+    assert exp.statement == "vae_no_bad_minima" and [o.flag for o in exp.options] == ["--instances", "--starts", "--seed", "--fixed-noise"]
+    rep = exp.run({"instances": 1, "starts": 2, "seed": 3, "fixed_noise": 0})
     assert rep.evidence

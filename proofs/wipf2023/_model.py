@@ -385,15 +385,17 @@ def vae_start(energy: VAEEnergy, rng) -> np.ndarray:
 
 
 def vae_minimum(energy: VAEEnergy, th0, eps_floor: float = EPS_FLOOR, fixed: bool = False) -> tuple:
-    """(minimum at ε >= eps_floor, the same continued at eps_floor/10, stable?); ``fixed``: ε = the floor."""
+    """(minimum at ε >= eps_floor, the same continued at eps_floor/10, stable?); ``fixed``: ε = the floor
+    (more Newton steps: from a random start at curvature 1/ε² = 1e6 the damped steps are short)."""
     lo, hi = vae_bounds(energy, eps_floor, fixed)
     th0 = np.clip(th0, lo, hi)
-    first = local_minimum(energy, th0, lo, hi)
+    newton = 2000 if fixed else 300
+    first = local_minimum(energy, th0, lo, hi, newton=newton)
     lo2, hi2 = vae_bounds(energy, eps_floor / 10, fixed)
     th = first.theta.copy()
     if first.at_floor:  # the energy still falls as ε decreases: continue from the lower floor
         th[-1] = lo2[-1]
-    second = local_minimum(energy, th, lo2, hi2, maxiter=0)
+    second = local_minimum(energy, th, lo2, hi2, maxiter=0, newton=newton)
     stable = (first.converged and second.converged and first.cls.active == second.cls.active
               and first.cls.optimal == second.cls.optimal)
     return first, second, stable
