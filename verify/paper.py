@@ -29,7 +29,7 @@ from typing import Any, Callable, Optional, Sequence
 from ._errors import VerifyError
 from .claims import ClaimResult, ProofReport, Statement, run_check
 
-__all__ = ["Paper", "Experiment", "Option", "Registry", "registry", "ENTRY_POINT_GROUP"]
+__all__ = ["Paper", "Experiment", "Option", "Informal", "Registry", "registry", "ENTRY_POINT_GROUP"]
 
 ENTRY_POINT_GROUP = "vae_verify.papers"
 
@@ -72,6 +72,30 @@ class Experiment:
     run: Callable[[dict], ProofReport]
 
 
+@dataclass(frozen=True)
+class Informal:
+    """An informal claim of a paper (a theorem of the introduction, a claim of the abstract or of the
+    conclusion): no proof of its own, its verdict is derived from the formal results its clauses
+    stand for (:func:`verify.graph.derived_verdict`).
+
+    ``clauses`` pairs each clause of the informal wording with the id of the statement (or of another
+    informal claim) that is its formal counterpart; ``leaves_out`` says what the informal wording
+    leaves out or gets wrong compared with the formal checks."""
+
+    id: str
+    title: str
+    reference: str
+    printed: str
+    clauses: tuple  # ((clause text, premise id), ...)
+    leaves_out: str = ""
+
+    def __post_init__(self):
+        if not self.id.isidentifier():
+            raise VerifyError("id", self.id, "an informal claim id must be an identifier")
+        if not self.clauses:
+            raise VerifyError("clauses", self.clauses, f"informal claim {self.id} names no formal premise")
+
+
 @dataclass(eq=False)  # papers compare (and hash) by identity
 class Paper:
     """A paper: what it is, its sections in order, its statements in paper order, and (once loaded)
@@ -86,6 +110,9 @@ class Paper:
     proofs: dict = field(default_factory=dict)  # statement id -> check() -> ProofReport
     uses: dict = field(default_factory=dict)  # statement id -> ids of the statements its proof uses
     experiments: dict = field(default_factory=dict)  # name -> Experiment
+    # statement id -> dotted names of the library objects that implement its result (verify.graph.code_uses)
+    establishes: dict = field(default_factory=dict)
+    informal: dict = field(default_factory=dict)  # id -> Informal (registered with Paper.informal_claim)
     main: bool = False  # the paper whose short ids need no qualification (exactly one should say so)
     _loaded: bool = False
 
@@ -119,6 +146,13 @@ class Paper:
             return fn
 
         return register
+
+    def informal_claim(self, claim: "Informal") -> "Informal":
+        """Register an informal claim; its id must not be a statement id."""
+        if claim.id in self._by_id or self.informal.get(claim.id, claim) != claim:
+            raise VerifyError("id", claim.id, f"{self.key} already has a statement or informal claim with this id")
+        self.informal[claim.id] = claim
+        return claim
 
     def experiment(self, name: str, *, statement: str, description: str, options: Sequence[Option] = ()) -> Callable:
         """Decorator: register ``run(options: dict) -> ProofReport`` as an experiment."""

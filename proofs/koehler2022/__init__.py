@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from verify import Paper, Statement
 
-__all__ = ["PAPER", "STATEMENTS"]
+__all__ = ["PAPER", "STATEMENTS", "ESTABLISHES"]
 
 _S = Statement
 
@@ -121,6 +121,19 @@ STATEMENTS = (
 )
 
 
+#: The library objects that implement a statement's result: a proof module that imports one of them
+#: uses that statement (checked against the ``uses=`` declarations by tests/test_graph.py).
+ESTABLISHES = {
+    # Lemma 7: the VAE loss (3) from the Gaussian densities
+    "lemma7": ("verify.numeric.monte_carlo_loss_3",),
+    # Lemma 8: the linear VAE loss (4), numerically, symbolically and in index notation
+    "lemma8": ("verify.numeric.loss_L", "verify.numeric.LObjective", "verify.numeric.objective", "verify.symbolic.linear_vae",
+               "verify.symbolic._indexed_vae.indexed_linear_vae"),
+    # Lemma 3: the optimal encoder variance and the simplified loss L1 (5)
+    "lemma3": ("verify.numeric.loss_L1", "verify.numeric.L1Objective", "verify.numeric.optimal_D",
+               "verify.numeric.objective"),
+}
+
 PAPER = Paper(
     key="koehler2022",
     title="Variational autoencoders in the presence of low-dimensional data: landscape and implicit bias",
@@ -135,4 +148,5 @@ PAPER = Paper(
     ),
     statements=STATEMENTS,
     main=True,
+    establishes=ESTABLISHES,
 )

@@ -30,7 +30,7 @@ import sympy as sp
 
 from proofs.koehler2022 import PAPER
 from proofs.koehler2022.lemma7_vae_loss import loss_3, symbols
-from proofs.koehler2022.theorem3_asymptotic_minima import minus_infinity_sequences
+from proofs.koehler2022.instances import minus_infinity_sequences
 from verify import Check, Derivation, Domain, Erratum, Evidence, Relation, Status
 from verify import tolerances as tol
 from verify.claims import Finding, FindingKind, ProofReport, Role, erratum_from
@@ -197,7 +197,7 @@ def sharpness_finding() -> Finding:
                    search.describe() + " over B̃ and log D̃")
 
 
-@PAPER.proof("lemma1")
+@PAPER.proof("lemma1", uses=("lemma3", "lemma7", "lemma8"))
 def check() -> ProofReport:
     evidence = [Evidence(Role.STATEMENT, derivation(d, r), scope=f"d={d}, r={r}") for d, r in SHAPES]
     evidence.append(Evidence(Role.STATEMENT, bound_property()))

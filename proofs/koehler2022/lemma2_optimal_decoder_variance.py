@@ -78,7 +78,7 @@ def linear_instance() -> Derivation:
     return deriv
 
 
-@PAPER.proof("lemma2")
+@PAPER.proof("lemma2", uses=("lemma8",))
 def check() -> ProofReport:
     printed, printed_fd = derivations(sp.Symbol("R", nonnegative=True))
     corrected, corrected_fd = derivations(sp.Symbol("R", positive=True))

@@ -209,7 +209,7 @@ def numeric_check(shapes=NUMERIC_SHAPES, seed: int = 3, l1=None, stationary=None
                            f"(d, r, r*) in {list(shapes)}")
 
 
-@PAPER.proof("lemma3")
+@PAPER.proof("lemma3", uses=("lemma8",))
 def check() -> ProofReport:
     stationary, l1 = stationarity_all(), l1_all()
     evidence = [Evidence(Role.STATEMENT, stationary, scope=ALL_SCOPE + ": D* is stationary", coverage=Coverage.ALL),

@@ -274,7 +274,7 @@ def rotation_all_expr(loss: str, which: str, mutate=None):
     return sp.diff(mutate(L(At=P["UAt"], A=P["UA"], Bt=moved)), t).subs(t, 0)
 
 
-@PAPER.proof("lemma4")
+@PAPER.proof("lemma4", uses=("lemma3", "lemma8"))
 def check() -> ProofReport:
     from verify.claims import Coverage
 

@@ -286,7 +286,7 @@ def numeric_check_all(shapes=NUMERIC_SHAPES, seed: int = 5, parts=None):
                            f"(d, r, r*) in {list(shapes)}")
 
 
-@PAPER.proof("lemma5")
+@PAPER.proof("lemma5", uses=("lemma3", "lemma8"))
 def check() -> ProofReport:
     from verify.claims import Coverage
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from proofs.koehler2022 import PAPER
+from proofs.koehler2022.lemma5_gradient_correlation import printed_rhs_L1
 from verify import Check, Evidence, Status
 from verify import tolerances as tol
 from verify.claims import ProofReport, Role
@@ -89,7 +90,8 @@ def proof_display_check(cases) -> Check:
             col = np.sum(At**2, axis=0)
             for i in zero_rows(case.A):
                 lhs = 2 * float(At[i] @ -gA[i])
-                mid = -float(np.sum(At[i] ** 2 / (col + eps2)))
+                mid = -printed_rhs_L1(At, None, float(np.sqrt(eps2)), i)  # Lemma 5 for L1
+                assert abs(mid + float(np.sum(At[i] ** 2 / (col + eps2)))) <= 1e-12 * (1 + abs(mid))
                 rhs = -float(np.sum(At[i] ** 2)) / res.K
                 scale = 1.0 + abs(lhs) + abs(mid)
                 excess = max(lhs - mid, mid - rhs) / scale
@@ -103,7 +105,7 @@ def proof_display_check(cases) -> Check:
                  float(worst), witness)
 
 
-@PAPER.proof("lemma6")
+@PAPER.proof("lemma6", uses=("lemma3", "lemma5", "lemma8"))
 def check() -> ProofReport:
     cases = [c for c in flow_cases() if not c.rotated]
     evidence = [

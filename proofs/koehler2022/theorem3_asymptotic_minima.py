@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from proofs.koehler2022 import PAPER
+from proofs.koehler2022.lemma1_loss_to_minus_infinity import corrected_bound
 from verify import Check, Derivation, Domain, Erratum, Evidence, Status
 from verify import tolerances as tol
 from verify.claims import Finding, FindingKind, ProofReport, Role, erratum_from
@@ -219,7 +220,7 @@ def necessity_property(conclusion_3=printed_conclusion_3, deltas=(1e-2, 1e-4)) -
         fits = np.array([np.sum((p.A - a @ b @ p.A) ** 2) for a, b in zip(s.At, s.Bt)])
         var = np.array([np.max(D * np.sum(a**2, axis=0)) for D, a in zip(s.D, s.At)])
         # Lemma 1: ||A - ÃB̃A||² + Σ D c <= 2ε²(L - d log ε - r/2), which -> 0 as ε -> 0 with L -> -inf
-        bound = 2 * s.eps**2 * (s.L - d * np.log(s.eps) - r / 2)
+        bound = 2 * s.eps**2 * (s.L - corrected_bound(0.0, s.eps, d, r))  # Lemma 1 (*) solved for R
         c_end = np.sum(s.At[-1] ** 2, axis=0)
         small = [int(np.sum(c_end < delta)) for delta in deltas]
         problems = []
@@ -423,7 +424,7 @@ def sp_symbol(name):
     return sp.Symbol(name, integer=True, positive=True)
 
 
-@PAPER.proof("theorem3")
+@PAPER.proof("theorem3", uses=("lemma1", "lemma3", "lemma8"))
 def check() -> ProofReport:
     from verify.claims import Coverage
 

@@ -311,7 +311,7 @@ def competing_finding() -> Finding:
         f"Monte Carlo of (3) with {SAMPLES} samples and common random numbers; least-squares slope in log ε")
 
 
-@PAPER.proof("theorem4")
+@PAPER.proof("theorem4", uses=("lemma7",))
 def check() -> ProofReport:
     printed_fit = fit_property()
     printed_rec = reconstruction_property()
