@@ -73,9 +73,10 @@ def report(instances: int = INSTANCES, starts: int = STARTS, seed: int = SEED, f
     summary = (f"{reading}Many-start search on {len(result.instances)} instances, {starts} starts each "
                f"({result.runs} runs, {result.seconds:.1f} s): {len(result.minima)} VAE local minima found, "
                f"{len(result.bad)} of them bad, {result.inconclusive} runs inconclusive. "
-               + ("A bad minimum is a witness against the claim as made precise here (learned decoder variance); the "
-                  "paper's exact conditions are not available to this tool." if result.bad else
-                  "All minima found were optimally sparse (evidence, not proof)."))
+               + ("A bad minimum is a witness against the claim as made precise here; the paper's exact conditions "
+                  "are not available to this tool." if result.bad else
+                  "All minima found were optimally sparse (evidence, not proof)." if result.minima else
+                  "No run converged to a certified minimum: undecided."))
     return ProofReport([Evidence(Role.STATEMENT, check, scope=check.scope)], summary, findings=findings_of(result))
 
 
