@@ -16,7 +16,7 @@ by independent methods:
    real ones uniform in :data:`~verify.tolerances.POINT_REAL_RANGE`), at the all-ones point and at
    the boundary point, at :data:`~verify.tolerances.MP_DPS` significant digits.  Gaussian
    expectations are evaluated by Gauss-Hermite quadrature (not by the moment rule SymPy uses) and
-   undefined functions (an arbitrary decoder f) by random affine instances.
+   undefined functions (an arbitrary decoder f) by random quadratic (non-affine) instances.
 4. **Adversarial search** (:mod:`verify.search`; inequalities, and equalities SymPy could not
    decide): boundary, tiny and huge values, thousands of random points and local minimisation of
    the gap over the whole domain, undefined functions as affine maps whose coefficients are
@@ -76,7 +76,9 @@ class Relation(str, enum.Enum):
     EQ_UP_TO_CONSTANT = "= (+ constant)"
 
 
-_FUNCTION_DEGREE = 1  # undefined functions are instantiated as random affine maps
+_FUNCTION_DEGREE = 2  # undefined functions are instantiated as random quadratic maps (affine + squares):
+# an affine instance would let a step that only holds for affine f (f(2x) = 2f(x) - f(0), Jensen's
+# inequality) pass as numerically verified; a quadratic keeps the Gaussian quadrature exact (degree <= 5)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,11 @@ class Domain:
         for s, (lo, hi) in self.ranges.items():
             if not lo < hi:
                 raise VerifyError(f"ranges[{s}]", (lo, hi), "need lo < hi")
+            # SymPy decides a step under the symbol's assumptions (sqrt(p**2) is p for positive p before
+            # any check runs): a range reaching outside them would be claimed without being checked
+            if (s.is_nonnegative and lo < 0) or (s.is_nonpositive and hi > 0):
+                raise VerifyError(f"ranges[{s}]", (lo, hi), "the range leaves the values the symbol's "
+                                  "assumptions allow (SymPy would decide the step for those values only)")
 
     def draw(self, symbols: Sequence[sp.Symbol], rng: random.Random) -> dict:
         """One random point: exact rationals with 4 decimals, so substitution is exact."""
@@ -258,7 +265,8 @@ class Erratum:
 
 
 def _instantiate_functions(expr, rng: random.Random):
-    """Replace each undefined function by a random affine map with rational coefficients."""
+    """Replace each undefined function by a random quadratic map c0 + Σ c_i u_i + Σ q_i u_i² with
+    rational coefficients, each q_i nonzero (not affine: a step true only for affine f must fail)."""
     chosen = {}
     for app in sorted(expr.atoms(AppliedUndef), key=sp.default_sort_key):
         fn = app.func
@@ -268,7 +276,10 @@ def _instantiate_functions(expr, rng: random.Random):
         xs = sp.symbols(f"u0:{nargs}")
         coeffs = [sp.Rational(rng.randint(*tol.FUNCTION_COEFFICIENT_RANGE), tol.FUNCTION_COEFFICIENT_DENOMINATOR)
                   for _ in range(nargs + 1)]
-        chosen[fn] = sp.Lambda(xs, coeffs[0] + sum(c * x for c, x in zip(coeffs[1:], xs)))
+        quad = [sp.Rational(rng.randint(1, tol.FUNCTION_COEFFICIENT_RANGE[1]) * rng.choice((-1, 1)),
+                            tol.FUNCTION_COEFFICIENT_DENOMINATOR) for _ in range(nargs)]
+        chosen[fn] = sp.Lambda(xs, coeffs[0] + sum(c * x for c, x in zip(coeffs[1:], xs))
+                               + sum(q * x**2 for q, x in zip(quad, xs)))
     if not chosen:
         return expr, {}
     out = expr
@@ -428,6 +439,10 @@ def _violation(relation: Relation, a, b) -> tuple:
 def check_relation(previous, new, relation: Relation, domain: Domain, *, rng_salt: str = "") -> RelationCheck:
     """Decide ``previous RELATION new`` with every method of the module docstring."""
     relation = Relation(relation)
+    if relation is Relation.EQ_UP_TO_CONSTANT and not domain.parameters:
+        # with no parameters everything is "a constant": x**2 = 0 (+ constant) would be proved
+        raise VerifyError("domain.parameters", domain.parameters, "an '= (+ constant)' step needs the "
+                          "parameters its constant may not depend on")
     previous = sp.sympify(previous)
     new = sp.sympify(new)
     gap = previous - new

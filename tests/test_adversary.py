@@ -1,0 +1,48 @@
+"""Adversarial tests: false steps and evidence that the checks used to accept (each failed before its fix)."""
+import pytest
+import sympy as sp
+
+from verify import Domain, Relation, Status, VerifyError
+from verify.derivation import check_relation
+
+x = sp.Symbol("x", real=True)
+y = sp.Symbol("y", real=True)
+p = sp.Symbol("p", positive=True)
+f = sp.Function("f")
+
+
+def _status(prev, new, rel, domain=None):
+    return check_relation(prev, new, rel, domain or Domain()).status
+
+
+# --- undefined functions: a step true for every affine f but false for a nonlinear one ----------
+@pytest.mark.parametrize("prev,new,rel", [
+    (f(2 * x), 2 * f(x) - f(0), Relation.EQ),                     # f(2x) = 2 f(x) - f(0): affine only
+    (f(x + y), f(x) + f(y) - f(0), Relation.EQ),                  # Cauchy's equation
+    (f((x + y) / 2), (f(x) + f(y)) / 2, Relation.LE),             # Jensen: convex f only
+    (f((x + y) / 2), (f(x) + f(y)) / 2, Relation.GE),             # Jensen: concave f only
+])
+def test_affine_only_step_fails(prev, new, rel):
+    assert _status(prev, new, rel) is Status.FAILED
+
+
+def test_step_true_for_every_f_still_holds():
+    # the mutation test's right version: an identity that holds for every f
+    assert _status(f(x) + f(y) - f(x), f(y), Relation.EQ).holds
+    assert _status(f(x) ** 2 + 1, 1, Relation.GE).holds
+
+
+# --- "= (+ constant)" with no parameters: every difference is a constant -------------------------
+def test_constant_step_needs_parameters():
+    with pytest.raises(VerifyError):
+        check_relation(x**2, 0, Relation.EQ_UP_TO_CONSTANT, Domain())
+    # with the parameter named, the same step fails
+    assert _status(x**2, 0, Relation.EQ_UP_TO_CONSTANT, Domain(parameters=frozenset({x}))) is Status.FAILED
+
+
+# --- Domain.ranges outside the symbol's assumptions: SymPy decides for the assumptions only -------
+def test_range_outside_assumptions_rejected():
+    # sqrt(p**2) is p already at sympify time for positive p, so nothing would check p in (-1, 0)
+    with pytest.raises(VerifyError):
+        Domain(ranges={p: (-1, 1)})
+    Domain(ranges={p: (0, 1)})  # a range inside the assumptions' closure is fine
