@@ -28,7 +28,7 @@ def test_check_json_matches_the_report_schema():
     out = run("check", "lemma2", "--json")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
-    assert doc["schema_version"] == 2 and doc["complete"] is True
+    assert doc["schema_version"] == 3 and doc["complete"] is True
     (entry,) = doc["statements"]
     assert entry["id"] == "lemma2" and entry["verdict"] == "holds_as_corrected"
     assert entry["errata"] and entry["errata"][0]["correction_status"] == "proved"
@@ -69,6 +69,7 @@ def test_report_writes_every_statement_in_both_formats(fmt, tmp_path, checked, m
     assert main(["report", "--out", str(tmp_path), "--format", fmt]) == 0
     err = capsys.readouterr().err
     doc = json.loads((tmp_path / "report.json").read_text())
+    timings = json.loads((tmp_path / "timings.json").read_text())["statements"]
     page = (tmp_path / f"report.{fmt}").read_text()
     assert doc["hypothesis_profile"] == "ci"
     ids = [e["id"] for e in doc["statements"] if e["paper"] == PAPER.key]
@@ -78,7 +79,8 @@ def test_report_writes_every_statement_in_both_formats(fmt, tmp_path, checked, m
         assert e["id"] in page
         if e["id"] in checked_ids:
             assert e["verdict"] in {"verified", "verified_bounded", "verified_numerically", "holds_as_corrected"}
-            assert e["elapsed_s"] > 0 and e["statement_scope"] and e["proof_scope"]
+            assert timings[f"{e['paper']}:{e['id']}"]["elapsed_s"] > 0 and e["statement_scope"] and e["proof_scope"]
+            assert "elapsed_s" not in e and e["provenance"]["command"].startswith("vae-verify check ")
         else:
             assert e["verdict"] is None
     n = len(PAPER.checkable_ids())

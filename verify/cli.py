@@ -3,6 +3,8 @@
 - ``list``: every registered paper's statements, their ids and whether each is checked;
 - ``check ID... [--json]``: check some statements (``lemma5``, or qualified: ``koehler2022:lemma5``);
 - ``report [--out DIR] [--format md|html] [--paper KEY]``: check every statement and write the report;
+- ``why ID [--report DIR]``: what a statement rests on, transitively, with each verdict (from
+  DIR/report.json, else by checking the closure), flagging premises refuted or holding only as corrected;
 - ``reproduce EXPERIMENT [options]``: rerun an experiment; its options are the ones it declares
   (:class:`verify.paper.Option`), plus ``--jobs``, ``--scheduler``, ``--no-cache``, ``--cache-dir``,
   ``--out`` and ``--format``.
@@ -58,6 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="check some statements")
     c.add_argument("ids", nargs="+", metavar="ID", help="statement ids, e.g. lemma3 or koehler2022:lemma3")
     c.add_argument("--json", action="store_true", help="print the report JSON instead of a summary")
+    c.add_argument("--only", action="append", default=None, metavar="ITEM",
+                   help="report only these evidence items (an index from the report's provenance, or a check's "
+                        "name or a derivation's title); the statement's proof is still run whole, so the items "
+                        "are recomputed exactly as in the full check, the verdict from the kept items")
+    w = sub.add_parser("why", help="what a statement rests on, transitively, with each verdict")
+    w.add_argument("id", metavar="ID", help="a statement or informal claim id, e.g. theorem5 or koehler2022:theorem2")
+    w.add_argument("--report", default=None, metavar="DIR", help="take the verdicts from DIR/report.json "
+                   "(default: check every statement of the closure now)")
     r = sub.add_parser("report", help="check every statement and write report.json with report.md or report.html")
     r.add_argument("--out", default=DEFAULT_OUT, help=f"output directory (default: {DEFAULT_OUT})")
     r.add_argument("--paper", action="append", default=None, metavar="KEY",
@@ -205,6 +215,70 @@ def _reproduce(args) -> int:
     return 0 if result.verdict.acceptable else 1
 
 
+def _only(result, items):
+    """The result with only the evidence items named in ``items`` (index, check name or derivation
+    title); its verdict computed from them by the one rule (verify.claims.verdict_of)."""
+    from .claims import ClaimResult, ProofReport
+
+    def name(ev):
+        return getattr(ev.item, "name", None) or getattr(ev.item, "title", "")
+
+    kept = [ev for k, ev in enumerate(result.evidence) if str(k) in items or name(ev) in items]
+    if not kept:
+        known = "; ".join(f"{k}: {name(ev)}" for k, ev in enumerate(result.evidence))
+        raise VerifyError("--only", ",".join(items), f"names no evidence item of {result.statement.id}; known: {known}")
+    report = ProofReport(kept, f"{result.summary} [only: {', '.join(items)}]", notes=result.notes,
+                         findings=result.findings)
+    return ClaimResult.from_report(result.statement, report, result.elapsed_s, result.paper)
+
+
+def _why(args) -> int:
+    """``vae-verify why ID``: the closure of ID in its paper's graph, premises first, with verdicts."""
+    from .graph import build_graph, closure
+
+    key, _, sid = args.id.rpartition(":")
+    papers = [registry.paper(key)] if key else list(registry.papers.values())
+    paper = next((p for p in papers if sid in p.load().informal or sid in p._by_id), None)
+    if paper is None:
+        registry.resolve(args.id)  # raises the usual "unknown id" error
+    g = build_graph(paper)
+    below = closure(g, sid)
+    if args.report:
+        path = os.path.join(args.report, "report.json")
+        try:
+            with open(path, encoding="utf-8") as fh:
+                doc = json.load(fh)
+        except (OSError, ValueError) as exc:
+            raise VerifyError("--report", args.report, f"has no readable report.json ({exc})") from None
+        verdicts = {e["id"]: e["verdict"] for e in doc["statements"] if e["paper"] == paper.key}
+    else:
+        verdicts = {}
+        for n in below + [sid]:
+            if n in paper.proofs:
+                print(f"checking {registry.qualified(paper, n)} ...", file=sys.stderr, flush=True)
+                verdicts[n] = paper.check(n).verdict.value
+    g = build_graph(paper, verdicts)
+    node = g.nodes[sid]
+    print(f"{registry.qualified(paper, sid)} ({node['reference']}): {node['verdict'] or 'not checked'}"
+          + (f" - {node['reason']}" if node["reason"] else ""))
+    if not below:
+        print("  rests on nothing else in the paper")
+    flags = []
+    for n in below:
+        a = g.nodes[n]
+        direct = "uses" if g.has_edge(sid, n) else "via " + ", ".join(sorted(m for m in g.predecessors(n) if m in below or m == sid))
+        print(f"  {n:<22} {a['verdict'] or 'not checked':<22} {a['reference']} ({direct})")
+        if a["verdict"] == "refuted":
+            flags.append(f"rests on {n}, which is refuted")
+        elif a["verdict"] == "holds_as_corrected":
+            flags.append(f"rests on {n}, which holds only as corrected")
+        elif a["verdict"] in (None, "inconclusive"):
+            flags.append(f"rests on {n}, which is not decided")
+    for f in flags:
+        print(f"  ! {f}")
+    return 1 if any("refuted" in f or "not decided" in f for f in flags) else 0
+
+
 def _preflight(args) -> None:
     """Inputs that come from the environment, validated before any work."""
     if getattr(args, "profile", None):
@@ -251,6 +325,9 @@ def _main(args) -> int:
         ready = [(p, s.id) for p, s in targets if (p, s) not in unbuilt]
         papers = list(dict.fromkeys(p for p, _ in targets))
         results, doc, _ = _run(ready, papers)
+        if args.only:
+            results = {k: _only(r, args.only) for k, r in results.items()}
+            doc = report_dict(papers, results, doc["elapsed_s"], complete=True, only=set(results))
         if args.json:
             doc = report_dict(papers, results, doc["elapsed_s"], complete=True,
                               only={(p.key, s.id) for p, s in targets})
@@ -269,6 +346,8 @@ def _main(args) -> int:
         return 0 if ok else 1
     if args.command == "reproduce":
         return _reproduce(args)
+    if args.command == "why":
+        return _why(args)
     if args.command == "report":
         papers = [registry.paper(k) for k in args.paper] if args.paper else list(registry.papers.values())
         out = ensure_writable(args.out)

@@ -1,18 +1,29 @@
 """Verdicts and derivations to ``report.json`` and ``report.md`` (the HTML page is :mod:`verify.html`).
 
-JSON schema (``schema_version`` 2) -- also documented in the README:
+JSON schema (``schema_version`` 3) -- also documented in the README.  ``report.json`` is
+deterministic: the same code, profile and seeds give the same bytes.  Wall-clock times and the
+timestamp are in ``timings.json`` beside it: {"generated": ISO-8601 UTC time, "elapsed_s": float,
+"statements": {"<paper>:<id>": {"elapsed_s": float, "evidence": [elapsed_s of each derivation | null]}}}.
 
     {
-      "schema_version": 2, "tool": "vae-verify", "version": str,
-      "papers": [{"key", "title", "citation", "sections": [[name, printed title], ...]}],
-      "generated": ISO-8601 UTC time, "elapsed_s": float, "complete": bool, "hypothesis_profile": str,
+      "schema_version": 3, "tool": "vae-verify", "version": str, "code_version": sha256 of the sources of
+      verify/ and of the papers' packages (16 hex digits),
+      "papers": [{"key", "title", "citation", "sections": [[name, printed title], ...],
+                  "graph": {"nodes": [{"id", "kind": formal | informal, "title", "reference", "verdict",
+                                       "reason"}], "edges": [[claim, premise], ...]},
+                  "claims": [{"id", "kind", "title", "reference", "printed", "verdict", "verdict_reason",
+                              "checked_by": [ids], "clauses": [[clause, premise id]], "leaves_out"}]}],
+      "complete": bool, "hypothesis_profile": str,
       "verdict_legend": {verdict: meaning},
       "statements": [
         {"id": str, "paper": paper key, "title", "reference", "printed", "formula": LaTeX str,
          "statement_scope": str, "proof_scope": str, "checked": bool,
          "verdict": verified | verified_bounded | verified_numerically | refuted | holds_as_corrected |
                     inconclusive, or null when not checked yet,
-         "verdict_meaning": str, "verdict_reason": str, "summary": str, "elapsed_s": float, "error": str | null,
+         "verdict_meaning": str, "verdict_reason": str, "summary": str, "error": str | null,
+         "uses": [statement ids its proof uses],
+         "provenance": {"check": module.function, "paper", "code_version", "hypothesis_profile",
+                        "command": the command that recomputes it alone},
          "errata": [{"where", "printed", "witness", "correction", "correction_status"}],
          "findings": [{"kind", "title", "text", "witness", "method"}],
          "figures": [{"path": "figures/<paper>-<id>-<name>.png", "caption": str}],
@@ -22,11 +33,13 @@ JSON schema (``schema_version`` 2) -- also documented in the README:
             "scope": str, "coverage": all | bounded,
             "status": proved | numerically_verified | failed | undecided,
             # derivation: ("status" is the derivation as printed, "corrected_status" with its corrections)
-            "title", "start", "start_latex", "start_reason", "elapsed_s", "corrected_status",
+            "title", "start", "start_latex", "start_reason", "corrected_status",
             "steps": [{"index", "relation", "expression", "latex", "reason", "source", "status",
                        "method", "worst_error", "witness", "constant", "note"}],
             # check:
-            "name", "method", "worst_error", "witness", "details"}]}
+            "name", "method", "worst_error", "witness", "details",
+            # both:
+            "provenance": {"statement": "<paper>:<id>", "item": its index in the evidence, "command"}}]}
       ]
     }
 """
@@ -43,10 +56,12 @@ from ._errors import VerifyError
 from .claims import VERDICT_LEGEND, Statement
 from .paper import Paper
 
-__all__ = ["FORMATS", "SCHEMA_VERSION", "report_dict", "render_markdown", "statement_markdown", "write_report",
+__all__ = ["FORMATS", "SCHEMA_VERSION", "report_dict", "split_timings", "code_version", "render_markdown", "statement_markdown", "write_report",
            "write_figures", "figure_files", "ensure_writable"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+#: the keys that hold wall-clock measurements: moved from report.json into timings.json
+TIMING_KEYS = ("generated", "elapsed_s")
 FORMATS = ("md", "html")
 
 
@@ -78,12 +93,17 @@ def report_dict(papers: Sequence[Paper], results: dict, elapsed_s: float, comple
                 entries.append(_not_checked(paper, s, "not yet checked: no proof module"))
             else:
                 entries.append(_not_checked(paper, s, "not reached: the run stopped before this statement"))
+    version = code_version(papers)
+    profile = active_profile()
+    for e in entries:
+        _add_provenance(e, registry_paper(papers, e["paper"]), version, profile)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": "vae-verify",
         "version": __version__,
-        "papers": [{"key": p.key, "title": p.title, "citation": p.citation, "sections": [list(x) for x in p.sections]}
-                   for p in papers],
+        "code_version": version,
+        "papers": [{"key": p.key, "title": p.title, "citation": p.citation, "sections": [list(x) for x in p.sections],
+                    **_graph_dict(p, entries)} for p in papers],
         "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "elapsed_s": round(elapsed_s, 3),
         "complete": complete,
@@ -91,6 +111,75 @@ def report_dict(papers: Sequence[Paper], results: dict, elapsed_s: float, comple
         "verdict_legend": dict(VERDICT_LEGEND),
         "statements": entries,
     }
+
+
+def code_version(papers: Sequence[Paper]) -> str:
+    """A hash of the source of ``verify/`` and of the papers' packages (every .py file, by relative
+    path and content): two reports with the same code_version were made by the same code."""
+    import hashlib
+    import importlib
+
+    h = hashlib.sha256()
+    roots = [Path(__file__).parent] + [Path(next(iter(importlib.import_module(p.package).__path__))) for p in papers]
+    for root in dict.fromkeys(roots):
+        for path in sorted(root.rglob("*.py")):
+            h.update(f"{root.name}/{path.relative_to(root).as_posix()}\0".encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def registry_paper(papers: Sequence[Paper], key: str) -> Paper:
+    return next(p for p in papers if p.key == key)
+
+
+def _add_provenance(e: dict, paper: Paper, version: str, profile: str) -> None:
+    """Where the entry and each of its evidence items came from, and the command that recomputes it."""
+    sid, key = e["id"], paper.key
+    fn = paper.proofs.get(sid)
+    e["uses"] = list(paper.uses.get(sid, ()))
+    e["provenance"] = {"check": f"{fn.__module__}.{fn.__qualname__}" if fn else None, "paper": key,
+                       "code_version": version, "hypothesis_profile": profile,
+                       "command": f"vae-verify check {key}:{sid} --profile {profile}"}
+    for k, ev in enumerate(e["evidence"]):
+        ev["provenance"] = {"statement": f"{key}:{sid}", "item": k,
+                            "command": f"vae-verify check {key}:{sid} --only {k} --profile {profile}"}
+
+
+def _graph_dict(paper: Paper, entries: list) -> dict:
+    """The paper's dependency graph (verify.graph) and the table of every claim, informal included."""
+    from .graph import build_graph
+
+    mine = {e["id"]: e for e in entries if e["paper"] == paper.key}
+    g = build_graph(paper, {sid: e["verdict"] for sid, e in mine.items()})
+    nodes = [{"id": n, "kind": g.nodes[n]["kind"], "title": g.nodes[n]["title"],
+              "reference": g.nodes[n]["reference"], "verdict": g.nodes[n]["verdict"], "reason": g.nodes[n]["reason"]}
+             for n in sorted(g)]
+    claims = []
+    for s in paper.statements:
+        e = mine.get(s.id)
+        claims.append({"id": s.id, "kind": "formal", "title": s.title, "reference": s.reference, "printed": s.printed,
+                       "verdict": e["verdict"] if e else None, "verdict_reason": e["verdict_reason"] if e else "",
+                       "checked_by": [s.id] if s.id in paper.proofs else [], "clauses": [], "leaves_out": ""})
+    for c in paper.informal.values():
+        claims.append({"id": c.id, "kind": "informal", "title": c.title, "reference": c.reference, "printed": c.printed,
+                       "verdict": g.nodes[c.id]["verdict"], "verdict_reason": g.nodes[c.id]["reason"],
+                       "checked_by": sorted({p for _, p in c.clauses}), "clauses": [list(x) for x in c.clauses],
+                       "leaves_out": c.leaves_out})
+    return {"graph": {"nodes": nodes, "edges": [list(x) for x in sorted(g.edges)]}, "claims": claims}
+
+
+def split_timings(doc: dict) -> tuple:
+    """(report without wall-clock fields, timings.json document): report.json is then deterministic."""
+    import copy
+
+    clean = copy.deepcopy(doc)
+    timings = {k: clean.pop(k) for k in TIMING_KEYS if k in clean}
+    timings["statements"] = {}
+    for e in clean.get("statements", []):
+        timings["statements"][f"{e['paper']}:{e['id']}"] = {
+            "elapsed_s": e.pop("elapsed_s", None),
+            "evidence": [ev.pop("elapsed_s", None) for ev in e.get("evidence", [])]}
+    return clean, timings
 
 
 def _fmt_err(x) -> str:
@@ -121,6 +210,10 @@ def statement_markdown(e: dict, figures: bool = True) -> list:
             e["summary"], ""]
     if e["error"]:
         out += [f"Error: `{e['error']}`", ""]
+    if e.get("provenance"):
+        pv = e["provenance"]
+        out += [f"_Rests on: {', '.join(e.get('uses') or []) or 'nothing else in the paper'}. Recompute: "
+                f"`{pv['command']}` (check `{pv['check']}`, code version `{pv['code_version']}`)._", ""]
     for note in e.get("notes", []):
         out += [note, ""]
     for fig in (e.get("figures", []) if figures else []):
@@ -168,6 +261,48 @@ def statement_markdown(e: dict, figures: bool = True) -> list:
     return out
 
 
+def _graph_of(paper_doc: dict):
+    import networkx as nx
+
+    g = nx.DiGraph(paper=paper_doc["key"])
+    for n in paper_doc.get("graph", {}).get("nodes", []):
+        g.add_node(n["id"], **{k: v for k, v in n.items() if k != "id"})
+    g.add_edges_from(tuple(x) for x in paper_doc.get("graph", {}).get("edges", []))
+    return g
+
+
+def graph_markdown(paper_doc: dict) -> list:
+    """The dependency graph as a Mermaid block (GitHub renders it): an arrow from a premise to the
+    claim whose proof uses it; rounded nodes are informal claims; colours are verdicts."""
+    from .graph import mermaid
+
+    if not paper_doc.get("graph", {}).get("nodes"):
+        return []
+    return ["## What rests on what", "", "An arrow goes from a result to each claim whose proof uses it "
+            "(declared with `uses=` and checked against the proof modules' imports); rounded nodes are the "
+            "informal claims, whose verdicts are derived from their premises.", "",
+            "```mermaid", mermaid(_graph_of(paper_doc)), "```", ""]
+
+
+def claims_markdown(paper_doc: dict, entries: list) -> list:
+    """The table of every claim the paper makes, informal included, and where each one is checked."""
+    claims = paper_doc.get("claims", [])
+    if not claims:
+        return []
+    out = ["## Every claim of the paper", "",
+           "| claim | kind | where in the paper | verdict | checked by | what the wording leaves out |",
+           "|---|---|---|---|---|---|"]
+    ids = {e["id"] for e in entries}
+    for c in claims:
+        by = ", ".join(f"[{x}](#{paper_doc['key']}-{x})" if x in ids else x for x in c["checked_by"]) or "not checked"
+        verdict = c["verdict"] or "not checked"
+        if c["kind"] == "informal":
+            verdict += f" ({c['verdict_reason']})"
+        out.append(f"| {c['id']} | {c['kind']} | {_cell(c['reference'], 80)} | **{_cell(verdict, 120)}** | {by} "
+                   f"| {_cell(c['leaves_out'], 300)} |")
+    return out + [""]
+
+
 def legend_markdown(doc: dict) -> list:
     return ["| verdict | meaning |", "|---|---|"] + [f"| `{k}` | {v} |" for k, v in doc["verdict_legend"].items()]
 
@@ -191,6 +326,7 @@ def render_markdown(doc: dict) -> str:
             out.append(f"| [{e['id']}](#{anchor(e)}) | {e['reference']} | **{verdict}** | {_cell(e['statement_scope'], 90)} "
                        f"| {_cell(e['proof_scope'], 120)} | {e['elapsed_s']:.1f} |")
         out.append("")
+        out += graph_markdown(paper) + claims_markdown(paper, entries)
         for e in entries:
             out += statement_markdown(e)
     return "\n".join(out) + "\n"
@@ -248,7 +384,8 @@ def write_report(out_dir: Path, doc: dict, results: dict, fmt: str = "md") -> tu
     if fmt not in FORMATS:
         raise VerifyError("--format", fmt, f"unknown; choose one of {', '.join(FORMATS)}")
     out_dir = Path(out_dir)
-    texts = [("report.json", json.dumps(doc, indent=2, ensure_ascii=False))]
+    clean, timings = split_timings(doc)
+    texts = [("report.json", json.dumps(clean, indent=2, ensure_ascii=False))]
     if fmt == "md":
         write_figures(out_dir, results)
         texts.append(("report.md", render_markdown(doc)))
@@ -256,6 +393,7 @@ def write_report(out_dir: Path, doc: dict, results: dict, fmt: str = "md") -> tu
         from .html import render_html
 
         texts.append(("report.html", render_html(doc, figure_files(results))))
+    texts.append(("timings.json", json.dumps(timings, indent=2, ensure_ascii=False)))  # last: paths[:2] as before
     paths = []
     for name, text in texts:
         _atomic_write(out_dir / name, text)
