@@ -46,3 +46,32 @@ def test_range_outside_assumptions_rejected():
     with pytest.raises(VerifyError):
         Domain(ranges={p: (-1, 1)})
     Domain(ranges={p: (0, 1)})  # a range inside the assumptions' closure is fine
+
+
+# --- errata: a correction status typed in by hand ----------------------------------------------
+def test_hand_written_erratum_rejected():
+    from verify.claims import Evidence, ProofReport, Role, erratum_from
+    from verify.derivation import Erratum
+    from verify.outcome import Check
+
+    ok = Check("something", Status.PROVED, "m", "s")
+    forged = Erratum("Lemma 9", "printed", "some witness", "my correction", Status.PROVED)  # nothing checked it
+    with pytest.raises(VerifyError):
+        ProofReport([Evidence(Role.STATEMENT, ok)], "s", errata=[forged])
+    failed = Check("printed form", Status.FAILED, "m", "s", witness="at x = 1")
+    wrong = Check("correction", Status.FAILED, "m", "s", witness="at x = 2")
+    made = erratum_from("Lemma 9", "printed", failed, "my correction", wrong)
+    assert made.correction_status is Status.FAILED
+    ProofReport([Evidence(Role.STATEMENT, ok)], "s", errata=[made])  # an erratum from a check is accepted
+
+
+def test_erratum_from_rejects_a_derivation_as_the_printed_check():
+    # a Derivation's .status is its corrected status: the failed printed step would vanish
+    from verify import Derivation
+    from verify.claims import erratum_from
+
+    der = Derivation("t", x**2, "start", Domain())
+    der.step(x**2 + 1, "wrong", correction=x**2)
+    assert der.printed_status is Status.FAILED and der.status.holds
+    with pytest.raises(VerifyError):
+        erratum_from("here", "printed", der, "fixed", None)

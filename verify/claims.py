@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence, Union
 
 from ._errors import VerifyError
-from .derivation import Derivation, Erratum, StepRecord
+from .derivation import Derivation, Erratum, StepRecord, _issue, issued
 from .outcome import Check, Status
 
 __all__ = ["Verdict", "Role", "Coverage", "Statement", "Check", "Evidence", "Figure", "Finding", "FindingKind",
@@ -216,6 +216,10 @@ class ProofReport:
         object.__setattr__(self, "findings", _tuple_of(self.findings, Finding, "findings"))
         if not self.evidence:
             raise VerifyError("evidence", (), "a proof must produce evidence")
+        for e in self.errata:
+            if not issued(e):
+                raise VerifyError("errata", e.where, "an erratum must come from a check (erratum_from or a "
+                                  "Derivation step), not be written by hand: its correction status would be unchecked")
 
 
 def erratum_from(where: str, printed: str, check: Union[Check, StepRecord], correction: str,
@@ -226,6 +230,9 @@ def erratum_from(where: str, printed: str, check: Union[Check, StepRecord], corr
     sequence of them, e.g. Evidence items): never a constant.  None as correction check means no
     correction was checked, and the erratum says so (status undecided).
     """
+    if not isinstance(check, (Check, StepRecord)):
+        # a Derivation's .status is its *corrected* status: a failed printed step would be dropped
+        raise VerifyError("check", type(check).__name__, "must be a Check or a StepRecord (the printed form's check)")
     if check.status is not Status.FAILED:
         return None
     if correction_check is None:
@@ -234,8 +241,8 @@ def erratum_from(where: str, printed: str, check: Union[Check, StepRecord], corr
         items = correction_check if isinstance(correction_check, (list, tuple)) else [correction_check]
         status = _combine([getattr(c, "corrected_status", None) or c.status for c in items])
     witness = check.witness if isinstance(check.witness, str) else check.witness.describe()
-    return Erratum(where, printed, witness + (f"; {context}" if context else ""), correction,
-                   status or Status.UNDECIDED)
+    return _issue(Erratum(where, printed, witness + (f"; {context}" if context else ""), correction,
+                          status or Status.UNDECIDED))
 
 
 def _combine(statuses: Sequence[Status]) -> Optional[Status]:

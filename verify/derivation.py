@@ -36,6 +36,7 @@ import dataclasses
 import enum
 import random
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence
 
@@ -258,6 +259,21 @@ class Erratum:
     def __post_init__(self):
         if not self.witness:
             raise ValueError("an erratum needs a witness")
+
+
+#: Errata made by a check (Derivation.step, verify.claims.erratum_from): ProofReport accepts only these, so a
+#: correction status is never typed in by hand.
+_ISSUED = weakref.WeakSet()
+
+
+def _issue(erratum: Erratum) -> Erratum:
+    _ISSUED.add(erratum)
+    return erratum
+
+
+def issued(erratum: Erratum) -> bool:
+    """Whether ``erratum`` (or one equal to it) was made by a check rather than written by hand."""
+    return erratum in _ISSUED
 
 
 # ---------------------------------------------------------------------------------------------
@@ -754,7 +770,7 @@ class Derivation:
                 ccheck = check_relation(self.current, fixed, relation, self.domain, rng_salt=f"{self.title}:{len(self.steps)}c")
                 crecord = self._record(fixed, correction_reason or f"corrected: {reason}", relation, "correction", ccheck)
                 self.steps.append(crecord)
-                self.errata.append(
+                self.errata.append(_issue(
                     Erratum(
                         where=where or f"{self.title}, step {record.index}",
                         printed=f"{relation.value} {record.expression}",
@@ -762,13 +778,13 @@ class Derivation:
                         correction=f"{relation.value} {crecord.expression}" + (f" ({correction_reason})" if correction_reason else ""),
                         correction_status=crecord.status,
                     )
-                )
+                ))
                 if crecord.status.holds:
                     self.current = fixed
                 else:
                     self.broken = True
             else:
-                self.errata.append(
+                self.errata.append(_issue(
                     Erratum(
                         where=where or f"{self.title}, step {record.index}",
                         printed=f"{relation.value} {record.expression}",
@@ -776,7 +792,7 @@ class Derivation:
                         correction="none supplied",
                         correction_status=Status.UNDECIDED,
                     )
-                )
+                ))
                 self.broken = True
                 self.current = expr
         else:

@@ -28,10 +28,10 @@ from dataclasses import replace
 import numpy as np
 
 from proofs.koehler2022 import PAPER
-from verify import Check, Erratum, Figure, Option, Status, VerifyError
+from verify import Check, Figure, Option, Status, VerifyError
 from verify import tolerances as tol
 from proofs.koehler2022 import thresholds as th
-from verify.claims import Evidence, ProofReport, Role
+from verify.claims import Evidence, ProofReport, Role, erratum_from
 from proofs.koehler2022.table1_figures import eigenvalue_figure, table1_figure
 from verify.numeric import TrainConfig
 from proofs.koehler2022.table1 import (MODES_RUN, PAPER_EIGENVALUES, eigenvalue_error, example_run, run_table,
@@ -252,12 +252,12 @@ def build(config_list=None, progress: bool = True, **table_options):
                 Evidence(Role.SUPPORT, gap_check(runs)), Evidence(Role.SUPPORT, sampling_check(runs))]
     errata = []
     if caption.status is Status.FAILED:
-        errata.append(Erratum(
+        errata.append(erratum_from(
             "Table 1, caption", "the number of [zero] dimensions of encoder variance is greater than or equal to "
-            "the nonzero rows", f"{caption.witness} ({caption.details})",
+            "the nonzero rows", caption,
             "#zeros of D̃ >= #nonzero columns of Ã: a zero of D̃ marks a latent direction the decoder uses "
             "(Lemma 3: D̃_ii = ε̃²/(||Ã_i||² + ε̃²)), and a direction of A not learned by the end of training "
-            "leaves a nonzero row without its column", corrected.status))
+            "leaves a nonzero row without its column", corrected, context=f"({caption.details})"))
     example = eigenvalue_error(*PAPER_EIGENVALUES)
     figures = [Figure(f"rows-{mode}", f"Table 1 reproduction ({mode}): sorted row norms of Ã and entries of D̃ per "
                       "setting, every seed", table1_figure(rs, f"Table 1, {mode} loss")) for mode, rs in runs_by_mode.items()]
