@@ -29,7 +29,7 @@ import sympy as sp
 
 from proofs.dai2017 import PAPER
 from proofs.dai2017._ppca import data_matrix, optimal_value, phi, ppca_nll, ppca_solution, runs, symbolic_ppca
-from verify import Check, Derivation, Domain, Evidence, ProofReport, Relation, Role, Status
+from verify import Check, Derivation, Domain, Evidence, Finding, FindingKind, ProofReport, Relation, Role, Status
 from verify import tolerances as tol
 from verify.numeric import objective
 
@@ -156,4 +156,11 @@ def check() -> ProofReport:
         f"{list(NUMERIC_SHAPES)}: the closed form has value L* (= PPCA NLL - d/2 log 2π + q/2) and zero gradient; "
         f"{reached} of {STARTS * len(rows)} L-BFGS starts reached L*, none went below."
     )
-    return ProofReport(evidence, summary, notes=(num.details,))
+    findings = [Finding(
+        FindingKind.OTHER, "No spurious local minima of (4) were found",
+        "Every L-BFGS start on (4) (random Ã, B̃, D̃, ε̃ at scales 0.3, 1, 3) ended at the PPCA value L*: the "
+        "searches found no local minimum of the linear VAE loss other than the global one (consistent with the "
+        "benign landscape of PPCA; not a proof).",
+        num.details, f"SciPy L-BFGS-B on (4) with the exact gradient, {STARTS} starts per random Σ, seed 3")] \
+        if reached == STARTS * len(rows) else []
+    return ProofReport(evidence, summary, notes=(num.details,), findings=findings)
