@@ -258,7 +258,7 @@ class EnclosureResult:
             return f"not attempted ({self.reason})"
         maps = "; ".join(f"{k} ∈ {v}" for k, v in self.maps.items()) or "no variables"
         head = "proved" if self.proved else "not proved"
-        return f"{head}: {self.reason} ({self.boxes} boxes, {self.seconds:.2f} s; {maps})"
+        return f"{head}: {self.reason} ({self.boxes} boxes; {maps})"
 
 
 def _forms(gap: sp.Expr, symbols: Sequence[sp.Symbol], polynomial_forms: bool = True) -> list:

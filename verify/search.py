@@ -68,7 +68,7 @@ class SearchRecord:
         gap = "n/a" if self.smallest_gap is None else f"{self.smallest_gap:.3g}"
         head = "counterexample found" if self.found else "no counterexample"
         return (f"{head}: {self.samples} points + {self.starts} local minimisations ({self.evaluations} float "
-                f"evaluations, {self.confirmed} exact re-evaluations, {self.seconds:.2f} s) over {self.reason}; "
+                f"evaluations, {self.confirmed} exact re-evaluations) over {self.reason}; "
                 f"smallest normalised gap {gap}" + (f" at {where}" if where else ""))
 
 

@@ -1,0 +1,80 @@
+"""The same code, profile and seeds give a byte-identical report.json; wall-clock times and the
+timestamp go to timings.json.  The comparison is shown to catch a nondeterministic field."""
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from proofs.koehler2022 import PAPER as MAIN
+from verify import Check, Evidence, Paper, ProofReport, Role, Statement, Status, registry
+from verify.cli import main
+from verify.report import TIMING_KEYS
+
+_counter = itertools.count()
+
+
+def _fixture(real=("lemma2",), nondeterministic=False) -> Paper:
+    """A small paper whose statements are checked by the main paper's real proofs (``real``), plus a
+    check whose text is fixed -- or, with ``nondeterministic``, changes on every run."""
+    statements = [Statement(sid, f"{sid} of the main paper", "Section 1", "as in the main paper") for sid in real]
+    statements.append(Statement("counter", "a counter", "Section 2", "n >= 0"))
+    paper = Paper("determinism2024", "Determinism", "Nobody (2024).", package="tests", sections=(),
+                  statements=statements)
+    paper._loaded = True
+    for sid in real:
+        paper.proof(sid)(MAIN.load().proofs[sid])
+
+    @paper.proof("counter")
+    def counter() -> ProofReport:
+        n = next(_counter) if nondeterministic else 0
+        return ProofReport([Evidence(Role.STATEMENT, Check(f"run {n}", Status.PROVED, "count", "n >= 0"))], "counted")
+
+    return paper
+
+
+def _report(paper, out) -> bytes:
+    with registry.only(paper):
+        assert main(["report", "--paper", paper.key, "--out", str(out)]) == 0
+    return (out / "report.json").read_bytes()
+
+
+def _keys(x):
+    if isinstance(x, dict):
+        for k, v in x.items():
+            yield k
+            yield from _keys(v)
+    elif isinstance(x, list):
+        for v in x:
+            yield from _keys(v)
+
+
+def test_report_json_is_byte_identical_across_runs(tmp_path):
+    paper = _fixture()
+    one, two = _report(paper, tmp_path / "a"), _report(paper, tmp_path / "b")
+    assert one == two
+    doc = json.loads(one)
+    assert not set(TIMING_KEYS) & set(_keys(doc))  # no wall-clock field anywhere in report.json
+    timings = json.loads((tmp_path / "a" / "timings.json").read_text())
+    assert timings["generated"] and timings["statements"]["determinism2024:lemma2"]["elapsed_s"] > 0
+    assert (tmp_path / "a" / "timings.json").read_bytes() != (tmp_path / "b" / "timings.json").read_bytes()
+
+
+def test_a_nondeterministic_field_is_caught(tmp_path):
+    paper = _fixture(real=(), nondeterministic=True)
+    assert _report(paper, tmp_path / "a") != _report(paper, tmp_path / "b")
+
+
+@pytest.mark.parametrize("field", ["generated", "elapsed_s"])
+def test_a_timing_field_left_in_report_json_is_caught(tmp_path, monkeypatch, field):
+    """Were split_timings to leave a wall-clock field in report.json, the bytes would differ."""
+    import verify.report as report
+
+    paper = _fixture(real=("lemma2",))
+    monkeypatch.setattr(report, "TIMING_KEYS", tuple(k for k in report.TIMING_KEYS if k != field))
+    if field == "elapsed_s":  # the per-statement times are popped by name: keep them too
+        real = report.split_timings
+        monkeypatch.setattr(report, "split_timings", lambda doc: (dict(real(doc)[0], statements=doc["statements"]),
+                                                                 real(doc)[1]))
+    assert _report(paper, tmp_path / "a") != _report(paper, tmp_path / "b")
