@@ -3,7 +3,9 @@
 Nothing on the page is fetched: the figures are embedded as ``data:`` URIs, the style sheet is
 inline, and the math is converted from LaTeX to MathML here, by the ``latex2mathml`` package, so
 the browser lays it out itself (MathML Core; no script, no web font, no CDN).  The table of
-contents follows the sections of the paper.
+contents follows the sections of the paper.  Each paper opens with its dependency graph (an inline
+SVG laid out offline by :func:`verify.graph.svg`, each node a link to its statement) and the table of
+every claim it makes, informal included; each statement shows its provenance in a ``<details>``.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ th{background:#eef0f6}
 .verified{background:#c9ecd2}.verified_bounded,.verified_numerically{background:#e6f4e9}.holds_as_corrected{background:#fff1c9}
 .refuted,.inconclusive{background:#ffd9d9}
 .printed{border-left:4px solid #99a;padding:.3rem .8rem;background:#fafafa}
+.graph svg{max-width:100%;height:auto}
 figure{margin:1rem 0}figure img{max-width:100%}figcaption{font-size:.85rem;color:#555}
 code{font-size:.85em}details{margin:.5rem 0}
 math[display=block]{margin:.6rem 0;font-size:1.1em}
@@ -120,6 +123,14 @@ def _statement(e: dict, figures: Mapping[str, bytes]) -> str:
             out.append(f"<li><b>{_esc(f['title'])}</b> ({_esc(f['kind'])}): {_esc(f['text'])}<ul>"
                        f"<li>witness: {_esc(f['witness'])}</li><li>how it was found: {_esc(f['method'])}</li></ul></li>")
         out.append("</ul>")
+    if e.get("provenance"):
+        pv = e["provenance"]
+        items = "".join(f"<li>item {ev['provenance']['item']}: <code>{_esc(ev['provenance']['command'])}</code></li>"
+                        for ev in e["evidence"] if ev.get("provenance"))
+        out.append(f"<details><summary>provenance</summary><p>rests on: {_esc(', '.join(e.get('uses') or []) or 'nothing else in the paper')}"
+                   f"; check <code>{_esc(pv['check'])}</code>; code version <code>{_esc(pv['code_version'])}</code>; "
+                   f"Hypothesis profile <code>{_esc(pv['hypothesis_profile'])}</code>; recompute: "
+                   f"<code>{_esc(pv['command'])}</code></p><ul>{items}</ul></details>")
     out.append("<h4>Evidence</h4>")
     for ev in e["evidence"]:
         if ev["kind"] == "derivation":
@@ -131,6 +142,33 @@ def _statement(e: dict, figures: Mapping[str, bytes]) -> str:
                        + (f"; witness: {_esc(ev['witness'])}" if ev["witness"] else "")
                        + (f"; {_esc(ev['details'])}" if ev["details"] else "") + "</p>")
     return "".join(out + ["</section>"])
+
+
+def _paper_graph(paper: dict, entries: list) -> str:
+    """The dependency graph as inline SVG and the table of every claim (informal claims' rows are
+    the targets of their nodes' links)."""
+    from .graph import svg
+    from .report import _graph_of
+
+    if not paper.get("graph", {}).get("nodes"):
+        return ""
+    key = paper["key"]
+    picture = svg(_graph_of(paper), lambda n: f"#{key}-{n}")
+    ids = {e["id"] for e in entries}
+    rows = []
+    for c in paper.get("claims", []):
+        by = ", ".join(f'<a href="#{_esc(key)}-{_esc(x)}">{_esc(x)}</a>' if x in ids else _esc(x) for x in c["checked_by"])
+        verdict = c["verdict"] or ""
+        row_id = f' id="{_esc(key)}-{_esc(c["id"])}"' if c["kind"] == "informal" else ""
+        rows.append(f"<tr{row_id}><td>{_esc(c['id'])}</td><td>{_esc(c['kind'])}</td><td>{_esc(c['reference'])}</td>"
+                    f'<td><span class="verdict {_esc(verdict)}">{_esc(verdict or "not checked")}</span>'
+                    + (f"<br>{_esc(c['verdict_reason'])}" if c["kind"] == "informal" else "")
+                    + f"</td><td>{by or 'not checked'}</td><td>{_esc(c['leaves_out'])}</td></tr>")
+    return (f'<h2 id="{_esc(key)}-graph">What rests on what</h2><p>An arrow goes from a result to each claim whose '
+            "proof uses it; colours are verdicts; each node links to its statement.</p>"
+            f'<div class="graph">{picture}</div><h2 id="{_esc(key)}-claims">Every claim of the paper</h2>'
+            "<table><tr><th>claim</th><th>kind</th><th>where in the paper</th><th>verdict</th><th>checked by</th>"
+            f"<th>what the wording leaves out</th></tr>{''.join(rows)}</table>")
 
 
 def _markdown_safe(text: str) -> str:
@@ -156,6 +194,7 @@ def render_html(doc: dict, figures: Mapping[str, bytes]) -> str:
         order = [s for s, _ in sections if s in groups] + [s for s in groups if s not in titles]
         toc.append(f'<li><a href="#{_esc(paper["key"])}">{_esc(paper["title"])}</a><ol>')
         body.append(f'<h1 id="{_esc(paper["key"])}">{_esc(paper["title"])}</h1><p><em>{_esc(paper["citation"])}</em></p>')
+        body.append(_paper_graph(paper, entries))
         for sec in order:
             sec_anchor = f"{paper['key']}-" + sec.lower().replace(" ", "-")
             toc.append(f'<li><a href="#{_esc(sec_anchor)}">{_esc(sec)} {_esc(titles.get(sec, ""))}</a><ol>')
