@@ -12,27 +12,24 @@ print them.  Each run is cached under a key made from everything that determines
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import sys
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
 
 from verify import VerifyError
 from verify import tolerances as tol
+from verify.cache import Cache
+from verify.runner import Task, executor_spec, run_tasks
+from verify.validate import check_int
 
 from . import thresholds as th
 from verify.numeric._training import LogVarianceVAE, TrainConfig, train_group
 
 __all__ = ["SETTINGS", "SEEDS", "PAPER_TABLE1", "PAPER_EIGENVALUES", "READINGS", "EIG_SAMPLES", "Job", "data_matrix",
            "metrics", "eigenvalue_error", "run_job", "run_group", "groups", "run_table", "GROUP_SIZE", "summarize", "table1_markdown", "MODES_RUN",
-           "COMPARED", "example_run", "side_by_side", "named_differences", "parse_settings", "default_cache_dir"]
+           "COMPARED", "example_run", "side_by_side", "named_differences", "parse_settings", "run_group_payload", "group_payload", "table_is_cached"]
 
 #: (r*, d) of the columns of Table 1.
 SETTINGS = ((3, 12), (3, 20), (6, 12), (6, 20), (9, 12), (9, 20), (12, 20))
@@ -86,14 +83,6 @@ READINGS = (
     ("Loss reported", "The population loss (4) at the final parameters (without the constants the paper drops), "
      "in both modes."),
 )
-
-
-def default_cache_dir() -> Path:
-    """``$VAE_VERIFY_CACHE``, else ``$XDG_CACHE_HOME/vae-verify``, else ``~/.cache/vae-verify``."""
-    if os.environ.get("VAE_VERIFY_CACHE"):
-        return Path(os.environ["VAE_VERIFY_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "vae-verify"
 
 
 def parse_settings(text: str) -> tuple:
@@ -164,12 +153,6 @@ class Job:
     config: TrainConfig
     samples: int = EIG_SAMPLES
 
-    def key(self) -> str:
-        """Hash of everything that determines the result (and the code version)."""
-        blob = json.dumps({"code": CODE_VERSION, "r_star": self.r_star, "d": self.d, "seed": self.seed,
-                           "samples": self.samples, **asdict(self.config)}, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:20]
-
 
 def _counts(A, theta, latent: int) -> dict:
     vae = LogVarianceVAE(A, latent)
@@ -229,83 +212,71 @@ def groups(jobs: Sequence[Job], size: int = GROUP_SIZE) -> list:
     return out
 
 
-def _cached(cache: Optional[Path], job: Job) -> Optional[dict]:
-    if cache is None:
-        return None
-    path = cache / f"{job.key()}.json"
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
+#: What a cached group result must hold (verify.cache validates every entry against it).
+GROUP_SCHEMA = {"runs": list}
+_RUN_KEYS = ("r_star", "d", "seed", "mode", "config", "samples", "finite", "loss", "zeros", "nonzero_rows",
+             "nonzero_cols", "row_norms", "D", "eig_err_exact", "eig_err_sampled", "lambda", "lambda_hat", "eps",
+             "sigma_A", "seconds")
 
 
-def _store(cache: Optional[Path], job: Job, result: dict) -> None:
-    if cache is None:
-        return
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = cache / f".{job.key()}.tmp"
-    tmp.write_text(json.dumps(result))
-    os.replace(tmp, cache / f"{job.key()}.json")
+def _group_schema(result):
+    """A cached group: a list of runs, each with every key the checks read (None, or what is wrong)."""
+    runs = result.get("runs") if isinstance(result, dict) else None
+    if not isinstance(runs, list) or not runs:
+        return "'runs' must be a non-empty list"
+    for i, r in enumerate(runs):
+        missing = [k for k in _RUN_KEYS if not isinstance(r, dict) or k not in r]
+        if missing:
+            return f"run {i} lacks {', '.join(missing)}"
+    return None
+
+
+def group_payload(group: Sequence[Job]) -> dict:
+    """Everything that determines a group's results, as plain JSON (the cache key is made from it)."""
+    return {"config": asdict(group[0].config), "samples": group[0].samples,
+            "runs": [[j.r_star, j.d, j.seed] for j in group]}
+
+
+def run_group_payload(payload: dict) -> dict:
+    """The runner's task function (top level, so worker processes can import it)."""
+    config = TrainConfig(**payload["config"])
+    group = [Job(rs, d, seed, config, payload["samples"]) for rs, d, seed in payload["runs"]]
+    return {"runs": run_group(group)}
+
+
+def _tasks(config: TrainConfig, settings, seeds, samples) -> tuple:
+    all_jobs = [Job(rs, d, s, config, samples) for rs, d in settings for s in seeds]
+    work = groups(all_jobs)
+    tasks = [Task.make(group_payload(g), namespace="koehler2022.table1", version=CODE_VERSION,
+                       label=f"d={g[0].d}, {len(g)} runs") for g in work]
+    return all_jobs, work, tasks
+
+
+def table_is_cached(config: TrainConfig, settings: Sequence = SETTINGS, seeds: Sequence = SEEDS,
+                    samples: int = EIG_SAMPLES, cache_dir=None) -> bool:
+    """Whether every run of the table is in the cache (valid entries only)."""
+    cache = Cache(cache_dir, schema=_group_schema, report=lambda message: None)
+    return all(cache.get(t.key, t.payload) is not None for t in _tasks(config, settings, seeds, samples)[2])
 
 
 def run_table(config: TrainConfig, settings: Sequence = SETTINGS, seeds: Sequence = SEEDS, samples: int = EIG_SAMPLES,
-              jobs: Optional[int] = None, cache_dir: Optional[Path] = None, use_cache: bool = True,
+              jobs: Optional[int] = None, scheduler: Optional[str] = None, cache_dir=None, use_cache: bool = True,
               progress: bool = True) -> list:
-    """Every (setting, seed) run, from the cache where possible, the rest in groups across ``jobs`` workers.
-
-    Results come back in (setting, seed) order.  A finished run is cached at once, so an
-    interrupted table keeps what it finished; ``use_cache=False`` recomputes (and re-caches) all.
-    """
-    if not isinstance(samples, int) or samples < 2:
-        raise VerifyError("samples", samples, "must be an integer >= 2")
-    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
-        raise VerifyError("jobs", jobs, "must be a positive integer")
-    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    all_jobs = [Job(rs, d, s, config, samples) for rs, d in settings for s in seeds]
-    results = {}
-    for job in all_jobs:
-        hit = _cached(cache, job) if use_cache else None
-        if hit is not None:
-            hit["cached"] = True
-            results[job] = hit
-    todo = [j for j in all_jobs if j not in results]
-    jobs = jobs or os.cpu_count() or 1
-    bar = _progress_bar(len(all_jobs), len(results), progress, config.mode)
-    work = groups(todo)
-    try:
-        # threads, not processes: a group runs inside XLA, which releases the GIL (and a process
-        # that has started JAX must not fork)
-        if jobs > 1 and len(work) > 1:
-            with ThreadPoolExecutor(max_workers=min(jobs, len(work))) as pool:
-                futures = {pool.submit(run_group, g): g for g in work}
-                for fut in as_completed(futures):
-                    for j, res in zip(futures[fut], fut.result()):
-                        _finish(j, res, cache, results, bar)
-        else:
-            for g in work:
-                for j, res in zip(g, run_group(g)):
-                    _finish(j, res, cache, results, bar)
-    finally:
-        if bar is not None:
-            bar.close()
-    return [results[j] for j in all_jobs]
-
-
-def _finish(job: Job, result: dict, cache: Path, results: dict, bar) -> None:
-    result["cached"] = False
-    _store(cache, job, result)
-    results[job] = result
-    if bar is not None:
-        bar.set_postfix_str(f"r*={job.r_star} d={job.d} seed {job.seed}: {result['seconds']:.1f} s")
-        bar.update(1)
-
-
-def _progress_bar(total: int, done: int, enabled: bool, mode: str):
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, initial=done, desc=f"table1 ({mode})", unit="run", file=sys.stderr, dynamic_ncols=True)
+    """Every (setting, seed) run, in (setting, seed) order, trained in groups of one d (one vmapped
+    program each) by the experiment runner (:func:`verify.runner.run_tasks`: local processes or a Dask
+    cluster), each group cached as plain JSON the moment it finishes (an interrupted table keeps what
+    it finished; ``use_cache=False`` recomputes and rewrites)."""
+    samples = check_int("samples", samples, minimum=2)
+    spec = executor_spec(jobs, scheduler)
+    cache = Cache(cache_dir, schema=_group_schema)
+    all_jobs, work, tasks = _tasks(config, settings, seeds, samples)
+    results = run_tasks(run_group_payload, tasks, cache=cache, executor=spec, recompute=not use_cache,
+                        progress=f"table1 ({config.mode})" if progress else None)
+    by_job = {}
+    for g, task, res, cached in zip(work, tasks, results, results.from_cache):
+        for job, run in zip(g, res["runs"]):
+            by_job[job] = dict(run, cached=cached, cache_key=task.key)
+    return [by_job[j] for j in all_jobs]
 
 
 #: The quantities of Table 1, in its row order: (name, key in a run / summary, decimals shown).
