@@ -10,7 +10,8 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.m
 def test_there_is_a_notebook_per_group_of_statements():
     names = [p.stem for p in NOTEBOOKS]
     assert names == ["01_the_loss", "02_optimal_variances", "03_landscape", "04_nonlinear_construction",
-                     "05_dynamics", "06_experiments", "07_nonlinear_experiments"]
+                     "05_dynamics", "06_experiments", "07_nonlinear_experiments", "08_dai2017",
+                     "09_reizinger2022", "10_wipf2023"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
