@@ -75,3 +75,22 @@ def test_erratum_from_rejects_a_derivation_as_the_printed_check():
     assert der.printed_status is Status.FAILED and der.status.holds
     with pytest.raises(VerifyError):
         erratum_from("here", "printed", der, "fixed", None)
+
+
+# --- inequalities false only on a tiny set, beyond 10^±12, or by less than the numeric slack -----
+q = sp.Symbol("q", positive=True)
+
+
+@pytest.mark.parametrize("prev,new,rel", [
+    ((x - sp.Rational(1, 3)) ** 2, sp.Rational(1, 10**30), Relation.GE),   # false by 1e-30 near 1/3 (below the slack)
+    ((x - sp.Rational(1, 3)) ** 2, 0, Relation.GT),                        # false at exactly x = 1/3
+    (q**2, 10**40 * q, Relation.LE),                                       # false only for q > 1e40
+    (q, sp.Rational(1, 10**40) / q, Relation.GE),                          # false only for q < 1e-20
+])
+def test_hidden_inequality_fails(prev, new, rel):
+    assert _status(prev, new, rel) is Status.FAILED
+
+
+def test_nearly_tight_true_inequality_still_holds():
+    assert _status((x - sp.Rational(1, 3)) ** 2, 0, Relation.GE).holds
+    assert _status(q**2 + 10**40 * q, 10**40 * q, Relation.GE).holds

@@ -438,18 +438,35 @@ def _sympy_constant(expr, parameters) -> tuple:
 _KIND = {Relation.LE: "le", Relation.LT: "lt", Relation.GE: "le", Relation.GT: "lt", Relation.EQ: "eq"}
 
 
-def _violation(relation: Relation, a, b) -> tuple:
-    """(whether previous = a, new = b violate ``a RELATION b``, the error it contributes to worst_error)."""
+def _violation(relation: Relation, a, b, slack: float = None) -> tuple:
+    """(whether previous = a, new = b violate ``a RELATION b``, the error it contributes to worst_error).
+
+    ``slack`` (relative) replaces IDENTITY_ATOL/RTOL and INEQUALITY_SLACK (the high-precision re-check)."""
     scale = max(abs(a), abs(b))
     if relation is Relation.EQ:
-        bad = abs(a - b) > tol.IDENTITY_ATOL + tol.IDENTITY_RTOL * scale
+        tol_eq = tol.IDENTITY_ATOL + tol.IDENTITY_RTOL * scale if slack is None else slack * (1 + scale)
+        bad = abs(a - b) > tol_eq
         return bad, float(abs(a - b) / (1 + scale))
     excess = (a - b) if relation in (Relation.LE, Relation.LT) else (b - a)
     if relation in (Relation.LT, Relation.GT):
         bad = excess >= 0
     else:
-        bad = excess > tol.INEQUALITY_SLACK * (1 + abs(a) + abs(b))
+        bad = excess > (tol.INEQUALITY_SLACK if slack is None else slack) * (1 + abs(a) + abs(b))
     return bad, float(excess / (1 + scale))
+
+
+def _fails_at(relation: Relation, previous, new, point) -> bool:
+    """Whether the step fails at an exact candidate ``point``, decided at CONFIRM_DPS digits within
+    CONFIRM_SLACK: a step false by less than the MP_DPS slack, e.g. (x - 1/3)² >= 10^-30 near 1/3, is
+    still false, and p/(1 + p) < 1 at p = 10^100 (equal at 50 digits) still holds.  Undefined at a point
+    of the domain counts as failing."""
+    try:
+        dps = tol.CONFIRM_DPS
+        with mpmath.workdps(dps):
+            return bool(_violation(relation, _evaluate(previous, point, dps), _evaluate(new, point, dps),
+                                   tol.CONFIRM_SLACK)[0])
+    except (VerifyError, ZeroDivisionError):
+        return True
 
 
 def check_relation(previous, new, relation: Relation, domain: Domain, *, rng_salt: str = "") -> RelationCheck:
@@ -632,12 +649,7 @@ def _confirmed_witness(previous, new, relation, point, domain: Domain) -> Option
     supports = domain.supports(sorted(point, key=sp.default_sort_key))
 
     def confirm(exact) -> bool:
-        try:
-            with mpmath.workdps(tol.MP_DPS):
-                return bool(_violation(relation, _evaluate(previous, exact, tol.MP_DPS),
-                                       _evaluate(new, exact, tol.MP_DPS))[0])
-        except (VerifyError, ZeroDivisionError):
-            return True
+        return _fails_at(relation, previous, new, exact)
 
     exact = confirm_point({s: float(v) for s, v in point.items()}, supports, confirm)
     if exact is None:
@@ -664,13 +676,7 @@ def _adversarial(previous, new, relation, symbols, domain: Domain, rng: random.R
     supports.update({c: support(c) for c in coefficients})
 
     def confirm(point) -> bool:
-        try:
-            with mpmath.workdps(tol.MP_DPS):
-                a = _evaluate(p_gen, point, tol.MP_DPS)
-                b = _evaluate(n_gen, point, tol.MP_DPS)
-                return bool(_violation(relation, a, b)[0])
-        except (VerifyError, ZeroDivisionError):
-            return True  # undefined at a point of the domain
+        return _fails_at(relation, p_gen, n_gen, point)  # undefined at a point of the domain: fails
 
     floats = sp.Tuple(p_gen, n_gen)
     if floats.has(GaussianExpectation):

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import time
+from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional, Sequence
 
@@ -85,7 +86,8 @@ class _Coordinate:
         lo = float(sup.lo) if sup.lo.is_finite else -math.inf
         hi = float(sup.hi) if sup.hi.is_finite else math.inf
         self.lo, self.hi = lo, hi
-        powers = [10.0 ** k for k in (-12, -6, -3, -1, 0, 1, 3, 6, 12)] + [0.5, 2.0]
+        # 10^±30, 10^±100: a step false only beyond the random pool's 10^±12 (x² <= 10^40 x)
+        powers = [10.0 ** k for k in (-100, -30, -12, -6, -3, -1, 0, 1, 3, 6, 12, 30, 100)] + [0.5, 2.0]
         if math.isfinite(lo) and math.isfinite(hi):
             self.kind, self.bounds, self.moderate = "box", (lo, hi), (lo, hi)
             w = hi - lo
@@ -196,7 +198,18 @@ def _confirm_candidate(symbols, coords, x, confirm) -> tuple:
     if exact is None:
         return None, 0
     if not confirm(exact):
-        return None, 1
+        # the nearest simple fractions: (x - 1/3)² > 0 fails only at exactly 1/3, which no float is
+        count = 1
+        for den in (10, 1000, 10**6):
+            near = {}
+            for s, c, xv in zip(symbols, coords, x):
+                r = sp.Rational(Fraction(xv).limit_denominator(den)) if math.isfinite(xv) else None
+                near[s] = r if r is not None and c.admits(r) and abs(float(r) - xv) <= 1e-6 * (1 + abs(xv)) else exact[s]
+            if near != exact:
+                count += 1
+                if confirm(near):
+                    return near, count
+        return None, count
     count = 1
     for digits in (2, 4, 8, 12):
         short = _rational_point(symbols, coords, x, digits)

@@ -49,6 +49,13 @@ IDENTITY_ATOL = 1e-25
 #: the same round-off budget as IDENTITY_RTOL.
 INEQUALITY_SLACK = 1e-25
 
+#: A candidate counterexample of the adversarial search (or an enclosure's refuting box centre) is
+#: decided at CONFIRM_DPS digits with slack CONFIRM_SLACK (relative): round-off there is ~1e-140 for our
+#: expressions, 40 orders below the slack, while a step false by 1e-30 (below INEQUALITY_SLACK) is 70
+#: orders above it, and p/(1+p) < 1 at p = 10^100 (a tie at MP_DPS digits) is resolved.
+CONFIRM_DPS = 150
+CONFIRM_SLACK = 1e-100
+
 #: How many random points each step is evaluated at (the issue asks for at least 5).
 RANDOM_POINTS = 6
 
