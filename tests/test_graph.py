@@ -128,3 +128,23 @@ def test_drawings_are_deterministic_and_link_each_node(paper):
     assert one == two
     assert 'href="#koehler2022-theorem5"' in one
     assert "<script" not in one and 'href="http' not in one and 'src=' not in one  # offline: no script, no fetch
+
+
+def test_why_reads_a_report_and_flags_corrected_and_refuted_premises(paper, tmp_path, capsys):
+    import json
+
+    from verify.cli import main
+
+    verdicts = {s.id: "verified" for s in paper.statements} | {"lemma6": "holds_as_corrected"}
+    doc = {"statements": [{"paper": paper.key, "id": k, "verdict": v} for k, v in verdicts.items()]}
+    (tmp_path / "report.json").write_text(json.dumps(doc))
+    assert main(["why", "theorem5", "--report", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "rests on lemma6, which holds only as corrected" in out and "lemma8" in out
+    doc["statements"][0]["verdict"] = "refuted"  # lemma1, below theorem3 and theorem1
+    (tmp_path / "report.json").write_text(json.dumps(doc))
+    assert main(["why", "theorem1", "--report", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "theorem1" in out and "rests on lemma1, which is refuted" in out  # transitively, via theorem3
+    assert main(["why", "lemma7", "--report", str(tmp_path)]) == 0
+    assert "rests on nothing else in the paper" in capsys.readouterr().out
