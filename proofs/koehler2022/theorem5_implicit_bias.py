@@ -27,14 +27,12 @@ from dataclasses import replace
 from proofs.koehler2022 import PAPER
 from proofs.koehler2022.lemma4_rotation_invariance import rotate_parameters
 from proofs.koehler2022.lemma6_row_decay import row_decays
-from verify import Check, Erratum, Evidence, Figure, Finding, FindingKind, Status
+from verify import Check, Erratum, Evidence, Figure, Status
 from verify import tolerances as tol
 from verify.claims import ProofReport, Role, erratum_from
 from verify.figures import flow_figure
 from verify.numeric import (PROPERTY_FLOW, check_decay, descent_tracks_flow, flow_cases, largest_rate, minmax_gap,
                             property_flow, random_instance, random_orthogonal, tail_singular_mass)
-from verify.numeric._experiments import (RATE_SEARCH_FLOW, existence_record, existence_summary, rate_search,
-                                         rate_witness)
 from verify.properties import Outcome, property_check
 from verify.strategies import flow_starts
 
@@ -246,4 +244,4 @@ def check() -> ProofReport:
         "(in units of 1/K), and rate 2/K, which the proof of Lemma 6 gives before dropping a factor 2, held too. "
         "Numerical evidence on these instances only, not a proof."
     )
-    return ProofReport(evidence, summary, errata, figures, findings=existence_findings(cases) + [sharpness_finding(cases)])
+    return ProofReport(evidence, summary, errata, figures)
