@@ -370,7 +370,7 @@ CORROBORATION_SHAPES = [(2, 2, 1, 1), (3, 3, 2, 2), (3, 2, 1, 1)]
 
 
 def sufficiency_all(zero_column_log=None) -> "Derivation":
-    """L1 under the hypotheses (A = ÃB̃A, columns m+1..r of Ã zero) = (d - r + k) log ε + F(ε), k = r - m,
+    """L1 under the hypotheses (A = ÃB̃A, columns m+1..r of Ã zero) = (d - r + k) log ε + F(ε), k = max(0, r - m),
     for every d, r, m (symbolic), F(ε) = ½||B̃A||² + k/2 + Σ_{j<=m} (1 + log(||Ã_j||² + ε²))/2."""
     import sympy as sp
     from verify import Derivation, Domain
@@ -379,7 +379,7 @@ def sufficiency_all(zero_column_log=None) -> "Derivation":
     v = indexed_linear_vae()
     e, j = v.eps, IDX["j"]
     m = sp_symbol("m_nz")  # the nonzero columns are 1..m, the zero ones m+1..r (not the index m of Σ_m)
-    k = v.r - m
+    k = sp.Max(0, v.r - m)  # the number of zero columns m+1..r (an empty range when m >= r)
     zero_log = sp.log(0 + e**2) if zero_column_log is None else zero_column_log
     start = (v.code() / 2 + (v.d - v.r) * sp.log(e) + isum((1 + sp.log(v.col_sq(j) + e**2)) / 2, (j, 1, m))
              + isum((1 + zero_log) / 2, (j, m + 1, v.r)))

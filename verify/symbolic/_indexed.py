@@ -13,7 +13,8 @@ and *simplify* of a sum (so the derivation engine's SymPy side, which expands or
 1. linearity: a sum of an Add is the Add of the sums; a factor free of the summation index moves out;
 2. products and positive integer powers of sums, inside a summand, become one multiple sum over
    fresh indices (distributivity of finite sums);
-3. a bound index that no factor uses contributes the factor (hi - lo + 1) (Karr's convention, as
+3. a bound index that no factor uses contributes the factor (hi - lo + 1) where that is provably
+   >= 0, else max(0, hi - lo + 1) (an empty sum is 0, as in the paper; not Karr's convention, as
    SymPy's ``Sum``);
 4. Kronecker deltas are contracted: Σ_{m=lo}^{hi} δ(l, m) f(m) = f(l) when l is another bound index
    with the same range, or an expression that provably lies in [lo, hi] (e.g. 1 or d in 1..d);
@@ -357,7 +358,10 @@ def _rebuild(term: _Term) -> sp.Expr:
     used = set().union(*(f.free_symbols for f in inner)) if inner else set()
     for x, lo, hi in limits:
         if x not in used:
-            coeff *= hi - lo + 1
+            # the number of terms: hi - lo + 1 where that is provably >= 0, else max(0, hi - lo + 1)
+            # (the paper's empty sums are 0; Karr's convention would count a negative number of terms)
+            count = hi - lo + 1
+            coeff *= count if count.is_nonnegative else sp.Max(0, count)
     limits = [lim for lim in limits if lim[0] in used]
     # connected components (rule 5)
     parent = {x: x for x, _, _ in limits}
@@ -432,9 +436,7 @@ def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] =
         x, lo, hi = limits[0]
         rest = ISum(body, *limits[1:]) if len(limits) > 1 else body
         lo_v, hi_v = int(_eval(lo, env, depth, _NP, arrays)), int(_eval(hi, env, depth, _NP, arrays))
-        sign = 1
-        if hi_v < lo_v - 1:  # Karr's convention, as sympy.Sum
-            lo_v, hi_v, sign = hi_v + 1, lo_v - 1, -1
+        sign = 1  # the paper's convention: a sum over an empty range (hi < lo) is 0
         n = hi_v - lo_v + 1
         if n <= 0:
             return be.number(sp.Integer(0))
