@@ -60,7 +60,7 @@ def test_normal_form_rejects(lhs, rhs):
     assert not identical(lhs, rhs)
 
 
-def test_evaluate_matches_numpy_and_karr_convention():
+def test_evaluate_matches_numpy_and_an_empty_range_is_zero():
     v = indexed_linear_vae()
     rng = np.random.default_rng(0)
     A, At, Bt = rng.standard_normal((31, 7)), rng.standard_normal((31, 20)), rng.standard_normal((20, 31))
@@ -68,9 +68,10 @@ def test_evaluate_matches_numpy_and_karr_convention():
     assert got == pytest.approx(np.sum((A - At @ Bt @ A) ** 2), rel=1e-12)
     assert evaluate(transpose(v.fit(), v.A).subs(q, d), {d: 31, r: 20}, {"A": A[:, :7] @ np.ones((7, 31)),
                                                                             "At": At, "Bt": Bt}) > 0
-    # Σ_{j=m+1}^{r} 1 = r - m for every integer r, m (Karr), as sympy.Sum
+    # Σ_{j=n+1}^{r} 1 is 0 when n >= r (the paper's empty sum; not Karr's convention, which gives r - n)
     n = sp.Symbol("n", integer=True, positive=True)
-    assert evaluate(isum(sp.Integer(1), (j, n + 1, r)), {n: 5, r: 2}, {}) == -3
+    assert evaluate(isum(sp.Integer(1), (j, n + 1, r)), {n: 5, r: 2}, {}) == 0
+    assert evaluate(isum(sp.Integer(1), (j, n + 1, r)), {n: 2, r: 5}, {}) == 3
 
 
 def test_gaussian_second_moments():
