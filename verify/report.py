@@ -57,7 +57,7 @@ from .claims import VERDICT_LEGEND, Statement
 from .paper import Paper
 
 __all__ = ["FORMATS", "SCHEMA_VERSION", "report_dict", "split_timings", "code_version", "render_markdown", "statement_markdown", "write_report",
-           "write_figures", "figure_files", "ensure_writable"]
+           "write_figures", "figure_files", "ensure_writable", "statements_table"]
 
 SCHEMA_VERSION = 3
 #: the keys that hold wall-clock measurements: moved from report.json into timings.json
@@ -405,3 +405,17 @@ def write_report(out_dir: Path, doc: dict, results: dict, fmt: str = "md") -> tu
                 if stale.is_file() and not stale.is_symlink():
                     stale.unlink()
     return tuple(paths)
+
+
+def statements_table(doc: dict) -> str:
+    """The README's table of every statement, regenerated from a report document: id, title,
+    verdict, the scope of the statement and the scope of what was shown, errata and findings."""
+    out = ["| id | statement | verdict | scope of the statement | scope of what was shown | errata | findings |",
+           "|---|---|---|---|---|---|---|"]
+    main = doc["papers"][0]["key"] if doc["papers"] else ""
+    for e in doc["statements"]:
+        qid = e["id"] if e["paper"] == main else f"{e['paper']}:{e['id']}"
+        out.append(f"| `{qid}` | {_cell(e['title'], 80)} | {e['verdict'] or 'not yet checked'} | "
+                   f"{_cell(e['statement_scope'], 110)} | {_cell(e['proof_scope'], 200)} | {len(e['errata'])} | "
+                   f"{len(e.get('findings', []))} |")
+    return "\n".join(out) + "\n"
