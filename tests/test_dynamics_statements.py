@@ -47,3 +47,37 @@ def test_theorem5_catches_a_wrong_rate():
     from verify.numeric import flow_cases
 
     assert t5.trajectory_checks(flow_cases(), "eps", 50.0).status is Status.FAILED
+
+
+def test_existence_record_detects_a_finite_time_end_and_follows_the_run():
+    import dataclasses
+
+    import numpy as np
+
+    from verify.numeric import gradient_flow, random_instance
+    from verify.numeric._experiments import existence_record, existence_summary
+
+    inst = random_instance(4, 3, 2, seed=2, rank=1)
+    ends = gradient_flow(inst.A, inst.x0, t_end=1e3, eps_floor=1e-3)
+    rec = existence_record(ends, inst.A, "case")
+    assert rec.ends and rec.end_time >= rec.t_stop and rec.q_end > 0
+    short = gradient_flow(inst.A, inst.x0, t_end=0.05)  # stops at t_end: no end is claimed
+    assert not existence_record(short, inst.A, "case").ends
+    text, _ = existence_summary([rec], "flow (1)")
+    mutated = dataclasses.replace(ends, mass_outside=ends.mass_outside * np.linspace(1, 0.5, len(ends.t)))
+    text2, _ = existence_summary([existence_record(mutated, inst.A, "case")], "flow (1)")
+    assert text != text2  # the finding's numbers come from the run
+
+
+def test_rate_witness_follows_the_run():
+    import dataclasses
+
+    from verify.numeric import gradient_flow, random_instance
+    from verify.numeric._experiments import rate_witness
+
+    inst = random_instance(4, 3, 2, seed=2, rank=1)
+    res = gradient_flow(inst.A, inst.x0, t_end=1e3, eps_floor=1e-3)
+    w = rate_witness(res, res.mass_outside, "x")
+    assert w.c >= 1.0
+    slower = dataclasses.replace(res, mass_outside=res.mass_outside ** 0.5 * res.mass_outside[0] ** 0.5)
+    assert rate_witness(slower, slower.mass_outside, "x").c < w.c
