@@ -157,7 +157,7 @@ def _reference(shape, parameterization):
 @pytest.mark.parametrize("parameterization,kw", [("eps", dict(clock="tau", method="RK45")),
                                                  ("eps", dict(clock="tau", method="LSODA")),
                                                  ("eps", dict(clock="t", method="Radau")),
-                                                 ("log_eps", dict(clock="t", method="BDF"))])
+                                                 ("log_eps", dict(coordinates="reduced", clock="t", method="BDF"))])
 def test_reduced_coordinates_and_tau_clock_follow_the_reference_trajectory(shape, parameterization, kw):
     inst, times, ref = _reference(shape, parameterization)
     fast = gradient_flow(inst.A, inst.x0, parameterization=parameterization, t_end=0.8, t_eval=times,
