@@ -89,3 +89,22 @@ def test_the_main_paper_owns_short_ids_whatever_the_order():
         assert registry.main is MAIN and registry.resolve("lemma1")[0] is MAIN
     with registry.only(tiny):
         assert registry.main is tiny  # no paper marked main: the first one
+
+
+def test_html_escapes_notes_and_a_format_switch_leaves_no_stale_report(tmp_path, capsys):
+    paper = _tiny()
+    original = paper.proofs["lemma1"]
+
+    def with_html_note():
+        rep = original()
+        return ProofReport(rep.evidence, rep.summary + " <b>bold</b>", notes=("<script>alert(1)</script> | a | b |",))
+
+    paper.proofs["lemma1"] = with_html_note
+    with registry.only(MAIN, paper):
+        out = tmp_path / "r"
+        assert main(["report", "--paper", "tiny2024", "--out", str(out)]) == 0
+        assert (out / "report.md").exists()
+        assert main(["report", "--paper", "tiny2024", "--out", str(out), "--format", "html"]) == 0
+    page = (out / "report.html").read_text()
+    assert "<script>" not in page and "&lt;script&gt;" in page and "<b>bold</b>" not in page
+    assert not (out / "report.md").exists()  # the md report of the earlier run is not left beside the new json
