@@ -111,3 +111,13 @@ def test_empty_range_count_is_not_proved_for_every_dimension():
     # an empty range is 0 (the paper's convention): the count d - r is wrong when d < r, and is caught
     assert check_relation(isum(1, (k, r + 1, d)), d - r, Relation.EQ, Domain()).status is Status.FAILED
     assert check_relation(isum(1, (k, r + 1, d)), sp.Max(0, d - r), Relation.EQ, Domain()).status is Status.PROVED
+
+
+def test_a_true_strict_inequality_tied_at_the_confirming_precision_is_not_refuted():
+    """log(1 + q²) > 0 at q = 1e-100 is 0 to 150 digits: a tie there is decided by the exact sign
+    (positive), so the search's tiny test values cannot refute a true strict inequality."""
+    q = sp.Symbol("q", positive=True)
+    assert check_relation(sp.log(1 + q**2), 0, Relation.GT, Domain()).status is not Status.FAILED
+    # while an exact tie still refutes a strict inequality
+    x = sp.Symbol("x", real=True)
+    assert check_relation((x - sp.Rational(1, 3)) ** 2, 0, Relation.GT, Domain()).status is Status.FAILED

@@ -463,10 +463,20 @@ def _fails_at(relation: Relation, previous, new, point) -> bool:
     try:
         dps = tol.CONFIRM_DPS
         with mpmath.workdps(dps):
-            return bool(_violation(relation, _evaluate(previous, point, dps), _evaluate(new, point, dps),
-                                   tol.CONFIRM_SLACK)[0])
+            a, b = _evaluate(previous, point, dps), _evaluate(new, point, dps)
+            bad = bool(_violation(relation, a, b, tol.CONFIRM_SLACK)[0])
+            tie = abs(a - b) <= tol.CONFIRM_SLACK * (1 + abs(a) + abs(b))
     except (VerifyError, ZeroDivisionError):
         return True
+    if bad and tie and relation in (Relation.LT, Relation.GT):
+        # a strict inequality tied at CONFIRM_DPS digits (e.g. log(1 + 10^-200) > 0 evaluates to 0 there):
+        # only an exact sign decides; a gap SymPy cannot sign exactly is no counterexample
+        gap = (sp.sympify(new) - sp.sympify(previous)) if relation is Relation.LT else \
+            (sp.sympify(previous) - sp.sympify(new))
+        exact = gap.xreplace(point)
+        exact = exact.doit() if exact.has(GaussianExpectation) else exact
+        return exact.is_positive is False
+    return bad
 
 
 def check_relation(previous, new, relation: Relation, domain: Domain, *, rng_salt: str = "") -> RelationCheck:
