@@ -344,8 +344,9 @@ class ClaimResult:
         roles = (Role.STATEMENT, Role.CORRECTION) if self.verdict is Verdict.HOLDS_AS_CORRECTED else (Role.STATEMENT,)
         parts = []
         for e in self.evidence:
-            if e.role in roles and e.scope:
-                text = ("corrected: " if e.role is Role.CORRECTION else "") + e.scope \
+            scope = e.scope or (e.item.scope if isinstance(e.item, Check) else e.item.title)
+            if e.role in roles and scope:
+                text = ("corrected: " if e.role is Role.CORRECTION else "") + scope \
                     + (" [whole scope]" if e.coverage is Coverage.ALL and e.status is Status.PROVED else "")
                 if text not in parts:
                     parts.append(text)
