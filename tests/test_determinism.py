@@ -73,6 +73,16 @@ def test_a_timing_field_left_in_report_json_is_caught(tmp_path, monkeypatch, fie
 
     paper = _fixture(real=("lemma2",))
     monkeypatch.setattr(report, "TIMING_KEYS", tuple(k for k in report.TIMING_KEYS if k != field))
+    if field == "generated":  # two runs within one second would print the same timestamp: make the clock tick
+        import datetime as real_dt
+        import itertools
+        import types
+
+        ticks = itertools.count()
+        start = real_dt.datetime(2024, 1, 1, tzinfo=real_dt.timezone.utc)
+        fake = types.SimpleNamespace(timezone=real_dt.timezone, datetime=types.SimpleNamespace(
+            now=lambda tz=None: start + real_dt.timedelta(seconds=next(ticks))))
+        monkeypatch.setattr(report, "_dt", fake)
     if field == "elapsed_s":  # the per-statement times are popped by name: keep them too
         real = report.split_timings
         monkeypatch.setattr(report, "split_timings", lambda doc: (dict(real(doc)[0], statements=doc["statements"]),
