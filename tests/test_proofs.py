@@ -135,5 +135,12 @@ def test_table1_reproduction_finds_the_support_but_not_the_density(checked):
     assert r.verdict in (Verdict.VERIFIED_NUMERICALLY, Verdict.HOLDS_AS_CORRECTED)
     # the caption's count fails only with a witness run and a verified correction (an erratum)
     assert (r.verdict is Verdict.HOLDS_AS_CORRECTED) == bool(r.errata)
-    assert "Table 1 beside ours: population loss" in r.notes[0] and "minibatch loss" in r.notes[0]
-    assert {f.name for f in r.figures} == {"rows-population", "rows-minibatch", "eigenvalues"}
+    assert "Table 1 beside ours: population loss" in r.notes[0]
+    # the paper's minibatch mode is in the report when cached (or under the thorough profile); else the
+    # report says it was left out
+    modes = {f.name for f in r.figures} - {"eigenvalues"}
+    assert modes in ({"rows-population", "rows-minibatch"}, {"rows-population"})
+    if modes == {"rows-population"}:
+        assert any("minibatch mode is not in this report" in n for n in r.notes) and "minibatch" in r.summary
+    else:
+        assert "minibatch loss" in r.notes[0]
