@@ -99,3 +99,14 @@ def minus_infinity_sequences(draw, max_dim: int = 6):
     alpha = draw(st.floats(1.5, 3.0))
     factors = draw(arrays(np.float64, pair.r, elements=st.floats(0.5, 2.0)))
     return Sequence(pair, P, Q, alpha, factors)
+
+
+def random_point(rng: np.random.Generator, d: int, r: int, r_star: int, d_min: float = 0.1) -> tuple:
+    """(A, Ã, B̃, D̃, ε̃): a random point of the loss (4) at shape (d, r, r*), drawn in this order
+    (A Gaussian; Ã, B̃ Gaussian scaled by 1/sqrt(fan-in); D̃ uniform in [d_min, 1.5]; ε̃ in [0.3, 2])."""
+    A = rng.standard_normal((d, r_star))
+    At = rng.standard_normal((d, r)) / np.sqrt(r)
+    Bt = rng.standard_normal((r, d)) / np.sqrt(d)
+    D = rng.uniform(d_min, 1.5, size=r)
+    eps = float(rng.uniform(0.3, 2.0))
+    return A, At, Bt, D, eps

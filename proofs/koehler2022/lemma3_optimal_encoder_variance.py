@@ -26,6 +26,7 @@ import numpy as np
 import sympy as sp
 
 from proofs.koehler2022 import PAPER
+from proofs.koehler2022.instances import random_point
 from verify import Derivation, Domain, Evidence, Relation
 from verify.claims import Coverage, ProofReport, Role
 from verify.derivation import check_derivative
@@ -182,11 +183,7 @@ def numeric_check(shapes=NUMERIC_SHAPES, seed: int = 3, l1=None, stationary=None
     rng = np.random.default_rng(seed)
     rows = []
     for d, r, rs in shapes:
-        A = rng.standard_normal((d, rs))
-        At = rng.standard_normal((d, r)) / np.sqrt(r)
-        Bt = rng.standard_normal((r, d)) / np.sqrt(d)
-        D = rng.uniform(0.1, 1.5, size=r)
-        eps = float(rng.uniform(0.3, 2.0))
+        A, At, Bt, D, eps = random_point(rng, d, r, rs)
         direction = rng.standard_normal(r)
         vals = v.values(d, r, rs, eps)
         arr = v.arrays(A, At, Bt, D, v=direction)

@@ -23,6 +23,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from proofs.koehler2022 import PAPER
+from proofs.koehler2022.instances import random_point
 from verify import Check, Derivation, Domain, Erratum, Evidence, Status
 from verify import tolerances as tol
 from verify.claims import ProofReport, Role, erratum_from
@@ -229,11 +230,7 @@ def numeric_check_all(shapes=NUMERIC_SHAPES, seed: int = 4, mutate=None):
         parts = {w: rotation_all_expr(loss, w, mutate) for w in ("value", "At", "Bt")}
         for d, r, rs in shapes:
             v = reflection_parts(loss)["v"]
-            A = rng.standard_normal((d, rs))
-            At = rng.standard_normal((d, r)) / np.sqrt(r)
-            Bt = rng.standard_normal((r, d)) / np.sqrt(d)
-            D = rng.uniform(0.1, 1.5, size=r)
-            eps = float(rng.uniform(0.3, 2.0))
+            A, At, Bt, D, eps = random_point(rng, d, r, rs)
             c = float(rng.uniform(0.2, 2.0))
             w = np.log(rng.uniform(0.0, 4.0 * c, size=d))
             u = np.exp(w) - 2 * c  # a random vector with entries in [-2c, 2c]

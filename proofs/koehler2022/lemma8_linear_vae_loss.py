@@ -29,6 +29,7 @@ import numpy as np
 import sympy as sp
 
 from proofs.koehler2022 import PAPER
+from proofs.koehler2022.instances import random_point
 from verify import Check, Derivation, Domain, Evidence, Status
 from verify import tolerances as tol
 from verify.claims import Coverage, ProofReport, Role
@@ -91,11 +92,7 @@ def monte_carlo_check(seed: int = 8) -> Check:
     witness = None
     rows = []
     for d, r, rs in MC_SHAPES:
-        A = rng.standard_normal((d, rs))
-        At = rng.standard_normal((d, r)) / np.sqrt(r)
-        Bt = rng.standard_normal((r, d)) / np.sqrt(d)
-        D = rng.uniform(0.05, 1.5, size=r)
-        eps = float(rng.uniform(0.3, 2.0))
+        A, At, Bt, D, eps = random_point(rng, d, r, rs, d_min=0.05)
         estimate, se = monte_carlo_loss(A, At, Bt, D, eps, MC_SAMPLES, rng)
         exact = loss_L(A, At, Bt, D, eps)
         z = abs(estimate - exact) / se
@@ -201,11 +198,7 @@ def numeric_check(shapes=NUMERIC_SHAPES, seed: int = 8, display=None, closed=Non
     rng = np.random.default_rng(seed)
     rows = []
     for d, r, rs in shapes:
-        A = rng.standard_normal((d, rs))
-        At = rng.standard_normal((d, r)) / np.sqrt(r)
-        Bt = rng.standard_normal((r, d)) / np.sqrt(d)
-        D = rng.uniform(0.1, 1.5, size=r)
-        eps = float(rng.uniform(0.3, 2.0))
+        A, At, Bt, D, eps = random_point(rng, d, r, rs)
         z, zp = rng.standard_normal(rs), rng.standard_normal(r)
         x = A @ z
         direct = float(np.sum((x - At @ (Bt @ x + np.sqrt(D) * zp)) ** 2) / (2 * eps**2) + np.sum((Bt @ x) ** 2) / 2)
