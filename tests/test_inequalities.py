@@ -191,10 +191,40 @@ def test_search_confirms_exactly_before_declaring_a_failure():
         exact_calls.append(point)
         return not (one + sp.Integer(10) ** -20 * p > one).xreplace(point)
 
-    # float64 sees 1 + 1e-20 p = 1 (a violation of <) everywhere below p = 1e4; the exact value does not
+    # float64 sees 1 + 1e-20 p = 1 (a violation of <) everywhere below p = 1e4; the exact value does not.
+    # At 150 digits it holds by 1e-20 p, far above SEARCH_SCREEN_MARGIN: the screen clears the candidates
     rec = search(one, one + sp.Integer(10) ** -20 * p, "lt", sup(p), confirm, seed=1)
-    assert rec.ran and not rec.found and exact_calls and rec.confirmed == len(exact_calls)
+    assert rec.ran and not rec.found and rec.screened > 0 and rec.confirmed == len(exact_calls) == 0
+    assert "candidates cleared by the 150/300-digit screen" in rec.describe()
+    # 1e-80 p is below the screen's margin: every candidate goes to the exact evaluation
+    rec = search(one, one + sp.Integer(10) ** -80 * p, "lt", sup(p), confirm, seed=1)
+    assert rec.ran and not rec.found and rec.screened == 0 and exact_calls and rec.confirmed == len(exact_calls)
     rec = search(-one, p * (p - 2), "le", sup(p), lambda pt: (p * (p - 2)).xreplace(pt) < -1, seed=1)
     assert not rec.found and rec.smallest_gap < 1e-12  # -1 <= p(p-2) touches at p = 1; no false alarm
     rec = search(p * (p - 2), -one, "le", sup(p), lambda pt: (p * (p - 2)).xreplace(pt) > -1, seed=1)
     assert rec.found  # the reverse is false (for every p != 1)
+
+
+def test_screen_clears_only_a_step_that_holds_by_the_margin():
+    from verify.search import _screen
+
+    one = sp.Integer(1)
+    at = {p: sp.Rational(1, 3)}
+    assert _screen([p], one, one + sp.Integer(10) ** -20 * p, "lt")(at)
+    assert not _screen([p], one, one + sp.Integer(10) ** -70 * p, "lt")(at)  # below the margin: confirm decides
+    assert not _screen([p], one, one - sp.Integer(10) ** -20 * p, "le")(at)  # false: never cleared
+    assert not _screen([p], one, sp.log(p - 1), "le")(at)  # complex there: the exact evaluation decides
+    assert _screen([p], one, one, "eq") is None  # '=' candidates are always evaluated exactly
+    # 80 digits cancel in (10^80 + p)² - 10^160 - 2·10^80 p = p²: the 300-digit pass sees the truth
+    big = sp.Integer(10) ** 80
+    assert not _screen([p], p**2 + 1, (big + p) ** 2 - big**2 - 2 * big * p, "le")(at)
+
+
+@pytest.mark.parametrize("margin, found", [(tol.SEARCH_SCREEN_MARGIN, True), (-1.0, False)])
+def test_screen_never_hides_a_violation_below_float_resolution(monkeypatch, margin, found):
+    """1 <= 1 - 10^-80 p fails everywhere but float64 sees a tie: the candidates must reach the exact
+    evaluation.  Mutation: a screen that clears whatever is within 100% (margin -1) hides the failure."""
+    monkeypatch.setattr(tol, "SEARCH_SCREEN_MARGIN", margin)
+    one, tiny = sp.Integer(1), sp.Integer(10) ** -80
+    rec = search(one, one - tiny * p, "le", sup(p), lambda pt: bool((one - tiny * p).xreplace(pt) < one), seed=1)
+    assert rec.found is found

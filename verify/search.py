@@ -18,9 +18,19 @@ domain the symbols' assumptions allow (a :class:`~verify.enclosure.Support` per 
 No float result is trusted: each candidate (normalised gap below
 :data:`~verify.tolerances.SEARCH_CONFIRM_BELOW`, or a value float64 could not compute) is rounded to
 an exact rational point (the shortest decimal rounding that still fails) and handed to ``confirm``,
-which re-evaluates both sides at that point with mpmath at 50 digits (``verify.derivation`` supplies
-it).  The :class:`SearchRecord` says how hard the search looked: points, starts, evaluations, the
-smallest gap seen and where, and the confirmed counterexample if any.
+which re-evaluates both sides at that point exactly (SymPy's rational arithmetic, expectations by
+quadrature, at :data:`~verify.tolerances.CONFIRM_DPS` digits; ``verify.derivation`` supplies it).
+That exact re-evaluation costs 0.05-0.5 s per point on the paper's losses, so an inequality's
+candidate first goes through a cheap **screen**: both sides lambdified to mpmath and evaluated at the
+rational point at CONFIRM_DPS and at twice as many digits.  A candidate where both evaluations show
+the step holding by at least :data:`~verify.tolerances.SEARCH_SCREEN_MARGIN` (relative; 40 orders
+above the confirming slack, and 80 above the round-off of the 150-digit evaluation) is *cleared*
+without the exact evaluation; every other candidate (gap below the margin, a tie, a value mpmath
+cannot compute, every '=' candidate) is confirmed as before.  The screen can only clear a candidate,
+never declare a failure, so a counterexample is still only ever the exact evaluation's.  The
+:class:`SearchRecord` says how hard the search looked: points, starts, evaluations, the smallest gap
+seen and where, how many candidates were cleared by the screen and how many evaluated exactly, and
+the confirmed counterexample if any.
 """
 from __future__ import annotations
 
@@ -30,6 +40,7 @@ from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional, Sequence
 
+import mpmath
 import numpy as np
 import scipy.optimize
 import sympy as sp
@@ -57,6 +68,7 @@ class SearchRecord:
     confirmed: int = 0  # candidates re-evaluated exactly (mpmath)
     counterexample: Optional[Mapping[sp.Symbol, sp.Rational]] = None  # an exact point where the claim fails
     seconds: float = 0.0
+    screened: int = 0  # rational candidates cleared by the high-precision screen (no exact evaluation needed)
 
     @property
     def found(self) -> bool:
@@ -69,7 +81,8 @@ class SearchRecord:
         gap = "n/a" if self.smallest_gap is None else f"{self.smallest_gap:.3g}"
         head = "counterexample found" if self.found else "no counterexample"
         return (f"{head}: {self.samples} points + {self.starts} local minimisations ({self.evaluations} float "
-                f"evaluations, {self.confirmed} exact re-evaluations) over {self.reason}; "
+                f"evaluations, {self.confirmed} exact re-evaluations, {self.screened} candidates cleared by the "
+                f"{tol.CONFIRM_DPS}/{2 * tol.CONFIRM_DPS}-digit screen) over {self.reason}; "
                 f"smallest normalised gap {gap}" + (f" at {where}" if where else ""))
 
 
@@ -188,16 +201,62 @@ def confirm_point(point: Mapping[sp.Symbol, float], supports: Mapping[sp.Symbol,
     symbols = sorted(point, key=sp.default_sort_key)
     coords = [_Coordinate(supports[s]) for s in symbols]
     x = [float(point[s]) for s in symbols]
-    found, _ = _confirm_candidate(symbols, coords, x, confirm)
+    found, _ = _confirm_candidate(symbols, coords, x, _Decider(confirm))
     return found
 
 
-def _confirm_candidate(symbols, coords, x, confirm) -> tuple:
-    """(exact failing point or None, how many exact evaluations it took)."""
+class _Decider:
+    """Decides whether the step fails at an exact rational point: ``confirm`` (exact), unless the
+    screen (module docstring) clears the point first.  Counts both."""
+
+    def __init__(self, confirm: Callable[[dict], bool], screen: Optional[Callable[[dict], bool]] = None):
+        self.confirm, self.screen = confirm, screen
+        self.exact = 0  # exact evaluations (confirm calls)
+        self.cleared = 0  # points the screen cleared
+
+    def fails(self, point: dict) -> bool:
+        if self.screen is not None and self.screen(point):
+            self.cleared += 1
+            return False
+        self.exact += 1
+        return bool(self.confirm(point))
+
+
+def _screen(symbols, lower, upper, kind: str) -> Optional[Callable[[dict], bool]]:
+    """The high-precision screen of an inequality's candidates (None for '=' or if mpmath cannot print it).
+
+    Returns ``cleared(point)``: True only if, at CONFIRM_DPS and at 2·CONFIRM_DPS digits, both sides
+    are finite reals and upper - lower >= SEARCH_SCREEN_MARGIN·(1 + |lower| + |upper|)."""
+    if kind == "eq":
+        return None
+    try:
+        fn = sp.lambdify(symbols, (lower, upper), modules="mpmath")
+    except Exception:  # noqa: BLE001 - not printable for mpmath: every candidate goes to confirm
+        return None
+
+    def cleared(point: dict) -> bool:
+        for dps in (tol.CONFIRM_DPS, 2 * tol.CONFIRM_DPS):
+            with mpmath.workdps(dps):
+                try:
+                    args = [mpmath.mpf(int(point[s].p)) / int(point[s].q) for s in symbols]
+                    a, b = (mpmath.mpf(v) for v in fn(*args))
+                except Exception:  # noqa: BLE001 - complex, undefined, overflow...: not cleared
+                    return False
+                if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
+                    return False
+                if b - a < tol.SEARCH_SCREEN_MARGIN * (1 + abs(a) + abs(b)):
+                    return False
+        return True
+
+    return cleared
+
+
+def _confirm_candidate(symbols, coords, x, decider: _Decider) -> tuple:
+    """(exact failing point or None, how many points were decided: exactly or by the screen)."""
     exact = _rational_point(symbols, coords, x, 17)
     if exact is None:
         return None, 0
-    if not confirm(exact):
+    if not decider.fails(exact):
         # the nearest simple fractions: (x - 1/3)² > 0 fails only at exactly 1/3, which no float is
         count = 1
         for den in (10, 1000, 10**6):
@@ -207,7 +266,7 @@ def _confirm_candidate(symbols, coords, x, confirm) -> tuple:
                 near[s] = r if r is not None and c.admits(r) and abs(float(r) - xv) <= 1e-6 * (1 + abs(xv)) else exact[s]
             if near != exact:
                 count += 1
-                if confirm(near):
+                if decider.fails(near):
                     return near, count
         return None, count
     count = 1
@@ -215,7 +274,7 @@ def _confirm_candidate(symbols, coords, x, confirm) -> tuple:
         short = _rational_point(symbols, coords, x, digits)
         if short is not None and short != exact:
             count += 1
-            if confirm(short):
+            if decider.fails(short):
                 return short, count
     return exact, count
 
@@ -340,13 +399,14 @@ def search(lower, upper, kind: str, supports: Mapping[sp.Symbol, Support],
             candidates.append(x)
     candidates += [tuple(float(v) for v in x) for x in undefined]
     counterexample = None
+    decider = _Decider(confirm, _screen(symbols, lower, upper, kind) if candidates else None)
     for x in candidates:
         # the float point itself (17 digits) first; only if it fails, the shortest rounding that still fails
-        counterexample, count = _confirm_candidate(symbols, coords, x, confirm)
-        confirmed += count
+        counterexample, _ = _confirm_candidate(symbols, coords, x, decider)
         if counterexample is not None:
             break
+    confirmed += decider.exact
     where = {} if smallest is None else {str(s): f"{v:.6g}" for s, v in zip(symbols, smallest[1])}
     domain = "; ".join(f"{s} ∈ {supports[s].describe()}" for s in symbols) or "no variables"
     return SearchRecord(True, domain, samples, n_local, evaluations, None if smallest is None else smallest[0],
-                        where, confirmed, counterexample, time.perf_counter() - t0)
+                        where, confirmed, counterexample, time.perf_counter() - t0, decider.cleared)

@@ -267,6 +267,13 @@ SEARCH_CONFIRM_BELOW = 1e-9
 SEARCH_CONFIRM_MAX = 4
 
 #: Steps larger than this (SymPy operation count, after instantiating functions and computing
+#: The search's screen (verify/search.py) clears an inequality's rational candidate without the exact
+#: re-evaluation when mpmath at CONFIRM_DPS and at 2·CONFIRM_DPS digits both give upper - lower >=
+#: SEARCH_SCREEN_MARGIN·(1 + |lower| + |upper|): 40 orders above CONFIRM_SLACK (so a point the exact
+#: evaluation would call a failure is never cleared) and 80-230 orders above the round-off of those
+#: evaluations unless 80+ digits cancel, which the second precision would expose.
+SEARCH_SCREEN_MARGIN = 1e-60
+
 #: expectations) are not searched: lambdifying them costs more than the budget.  The paper's
 #: inequality steps are far smaller; identities this large are decided by SymPy.
 SEARCH_MAX_OPS = 4000
