@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import enum
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace as _replace
 from typing import Callable, Optional, Sequence, Union
 
 from ._errors import VerifyError
@@ -32,7 +32,8 @@ from .derivation import Derivation, Erratum, StepRecord, _issue, issued
 from .outcome import Check, Status
 
 __all__ = ["Verdict", "Role", "Coverage", "Statement", "Check", "Evidence", "Figure", "Finding", "FindingKind",
-           "ProofReport", "ClaimResult", "run_check", "erratum_from", "VERDICT_LEGEND"]
+           "ProofReport", "ClaimResult", "run_check", "erratum_from", "VERDICT_LEGEND", "RunRecord", "Items",
+           "run_records"]
 
 
 class Verdict(str, enum.Enum):
@@ -198,8 +199,74 @@ def _tuple_of(value, kind, name) -> tuple:
 
 
 @dataclass(frozen=True)
+class RunRecord:
+    """Where one run of an experiment (one row or cell of a reproduced table) came from.
+
+    ``parameters``: everything that determines the run, as plain JSON (the cached task's payload,
+    narrowed to this run); ``seed``: its seed; ``cached``: whether this report read it from the run
+    cache (:mod:`verify.cache`) instead of computing it; ``cache_key``: the key of its cache entry
+    (``<cache dir>/<key>.json``); ``command``: the command that recomputes it, and ``recomputes`` what
+    that command recomputes besides it (for example the other runs trained in the same group)."""
+
+    table: str
+    label: str
+    parameters: dict
+    seed: object
+    cached: bool
+    cache_key: str
+    command: str
+    recomputes: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.parameters, dict):
+            raise VerifyError("parameters", type(self.parameters).__name__, "must be a dict of plain JSON values")
+        if not self.cache_key or not self.command:
+            raise VerifyError("run", self.label, "a run record needs its cache key and the command that recomputes it")
+        object.__setattr__(self, "cached", bool(self.cached))
+
+    def to_dict(self) -> dict:
+        return {"table": self.table, "label": self.label, "parameters": self.parameters, "seed": self.seed,
+                "cached": self.cached, "cache_key": self.cache_key, "command": self.command,
+                "recomputes": self.recomputes}
+
+
+def run_records(table: str, tasks: Sequence, from_cache: Sequence, members, command) -> tuple:
+    """RunRecords of ``tasks`` (verify.runner.Task: ``key``, ``payload``) and whether each came from the
+    cache (``verify.runner.Results.from_cache``).  ``members(payload)`` lists the runs of one task as
+    (label, parameters, seed) triples; ``command(payload, parameters, seed)`` returns (command,
+    recomputes)."""
+    if len(tasks) != len(from_cache):
+        raise VerifyError("from_cache", len(from_cache), f"needs one flag per task ({len(tasks)})")
+    out = []
+    for task, cached in zip(tasks, from_cache):
+        for label, params, seed in members(task.payload):
+            cmd, what = command(task.payload, params, seed)
+            out.append(RunRecord(table, label, params, seed, cached, task.key, cmd, what))
+    return tuple(out)
+
+
+class Items(dict):
+    """Named evidence items of a proof, in order: name -> tuple of :class:`Evidence` (what
+    :meth:`verify.paper.Paper.evaluate` returns; ``vae-verify check ID --only NAME`` evaluates only
+    the named builders)."""
+
+    @property
+    def evidence(self) -> tuple:
+        return tuple(e for evs in self.values() for e in evs)
+
+    @property
+    def names(self) -> tuple:
+        """The item name of each evidence item, parallel to :attr:`evidence`."""
+        return tuple(n for n, evs in self.items() for _ in evs)
+
+
+@dataclass(frozen=True)
 class ProofReport:
-    """What a proof module returns: the contract between ``proofs/<paper>/`` and the engine."""
+    """What a proof module returns: the contract between ``proofs/<paper>/`` and the engine.
+
+    ``items`` (optional): the name of the registered item (:meth:`verify.paper.Paper.item`) each
+    evidence item came from, parallel to ``evidence``; ``runs``: a :class:`RunRecord` per run of a
+    reproduced table."""
 
     evidence: tuple
     summary: str
@@ -207,9 +274,22 @@ class ProofReport:
     figures: tuple = ()
     notes: tuple = ()  # markdown blocks shown after the summary (e.g. a side-by-side table)
     findings: tuple = ()
+    items: tuple = ()
+    runs: tuple = ()
+
+    @classmethod
+    def from_items(cls, items: "Items", summary: str, **kwargs) -> "ProofReport":
+        """The report of a proof made of named items (:meth:`verify.paper.Paper.evaluate`)."""
+        if not isinstance(items, Items):
+            raise VerifyError("items", type(items).__name__, "must be the Items that Paper.evaluate returns")
+        return cls(items.evidence, summary, items=items.names, **kwargs)
 
     def __post_init__(self):
         object.__setattr__(self, "evidence", _tuple_of(self.evidence, Evidence, "evidence"))
+        object.__setattr__(self, "items", _tuple_of(self.items, str, "items"))
+        object.__setattr__(self, "runs", _tuple_of(self.runs, RunRecord, "runs"))
+        if self.items and len(self.items) != len(self.evidence):
+            raise VerifyError("items", len(self.items), f"needs one item name per evidence item ({len(self.evidence)})")
         object.__setattr__(self, "errata", _tuple_of((e for e in self.errata if e is not None), Erratum, "errata"))
         object.__setattr__(self, "figures", _tuple_of(self.figures, Figure, "figures"))
         object.__setattr__(self, "notes", _tuple_of(self.notes, str, "notes"))
@@ -317,6 +397,10 @@ class ClaimResult:
     findings: tuple = ()
     paper: str = ""
     verdict_reason: str = ""
+    items: tuple = ()  # the registered item each evidence item came from (empty: the proof names none)
+    runs: tuple = ()  # RunRecords of a reproduced table
+    only: tuple = ()  # the items a partial check (--only) was asked for; empty for a whole check
+    recomputed: str = ""  # what a partial check recomputed: "items" (only those) or "whole" (the whole proof)
 
     @classmethod
     def from_report(cls, statement: Statement, report: ProofReport, elapsed_s: float, paper: str = "") -> "ClaimResult":
@@ -326,7 +410,36 @@ class ClaimResult:
         errata = [er for e in report.evidence if isinstance(e.item, Derivation) for er in e.item.errata]
         errata.extend(report.errata)
         return cls(statement, verdict, report.evidence, tuple(errata), summary, elapsed_s, None, report.figures,
-                   report.notes, report.findings, paper, why)
+                   report.notes, report.findings, paper, why, report.items, report.runs)
+
+    def restricted(self, names: Sequence[str]) -> "ClaimResult":
+        """This result with only the evidence items ``names`` selects (an item name, an index in the
+        evidence, a check's name or a derivation's title), its verdict recomputed from them by the
+        one rule (:func:`verdict_of`); errata of dropped derivations and findings are dropped too
+        (errata that are not derivation steps cannot be traced to an item: they are kept only when
+        every item is)."""
+        names = [str(n) for n in names]
+
+        def label(ev):
+            return getattr(ev.item, "name", None) or getattr(ev.item, "title", "")
+
+        item_of = self.items or ("",) * len(self.evidence)
+        keep = [k for k, ev in enumerate(self.evidence)
+                if str(k) in names or label(ev) in names or (item_of[k] and item_of[k] in names)]
+        if not keep:
+            known = "; ".join(f"{k}: {item_of[k] or label(ev)}" for k, ev in enumerate(self.evidence))
+            raise VerifyError("--only", ",".join(names), f"names no evidence item of {self.statement.id}; known: {known}")
+        evidence = tuple(self.evidence[k] for k in keep)
+        report = ProofReport(evidence, f"{self.summary} [only: {', '.join(names)}]",
+                             errata=self.errata_not_in_derivations() if len(keep) == len(self.evidence) else (),
+                             notes=self.notes, items=tuple(item_of[k] for k in keep) if self.items else (),
+                             runs=self.runs)
+        res = ClaimResult.from_report(self.statement, report, self.elapsed_s, self.paper)
+        return _replace(res, only=tuple(names), recomputed="whole")
+
+    def errata_not_in_derivations(self) -> tuple:
+        inside = {id(er) for e in self.evidence if isinstance(e.item, Derivation) for er in e.item.errata}
+        return tuple(er for er in self.errata if id(er) not in inside)
 
     def figure_files(self) -> dict:
         """Each figure's path in the report (``figures/<id>-<name>.png``) mapped to its PNG bytes."""
@@ -381,7 +494,11 @@ class ClaimResult:
                 for e in self.errata
             ],
             "findings": [f.to_dict() for f in self.findings],
-            "evidence": [e.to_dict() for e in self.evidence],
+            "evidence": [dict(e.to_dict(), item=name) for e, name in
+                         zip(self.evidence, self.items or (None,) * len(self.evidence))],
+            "runs": [r.to_dict() for r in self.runs],
+            "only": list(self.only),
+            "recomputed": self.recomputed,
             "notes": list(self.notes),
             "figures": [{"path": path, "caption": f.caption} for path, f in zip(self.figure_files(), self.figures)],
         }

@@ -61,9 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("ids", nargs="+", metavar="ID", help="statement ids, e.g. lemma3 or koehler2022:lemma3")
     c.add_argument("--json", action="store_true", help="print the report JSON instead of a summary")
     c.add_argument("--only", action="append", default=None, metavar="ITEM",
-                   help="report only these evidence items (an index from the report's provenance, or a check's "
-                        "name or a derivation's title); the statement's proof is still run whole, so the items "
-                        "are recomputed exactly as in the full check, the verdict from the kept items")
+                   help="recompute only these evidence items (the item names of the report's provenance): a proof "
+                        "made of named items evaluates only those; for any other proof, the whole proof runs and "
+                        "only these items (an index, a check's name or a derivation's title) are reported. The "
+                        "verdict is computed from them")
     w = sub.add_parser("why", help="what a statement rests on, transitively, with each verdict")
     w.add_argument("id", metavar="ID", help="a statement or informal claim id, e.g. theorem5 or koehler2022:theorem2")
     w.add_argument("--report", default=None, metavar="DIR", help="take the verdicts from DIR/report.json "
@@ -215,21 +216,18 @@ def _reproduce(args) -> int:
     return 0 if result.verdict.acceptable else 1
 
 
-def _only(result, items):
-    """The result with only the evidence items named in ``items`` (index, check name or derivation
-    title); its verdict computed from them by the one rule (verify.claims.verdict_of)."""
-    from .claims import ClaimResult, ProofReport
-
-    def name(ev):
-        return getattr(ev.item, "name", None) or getattr(ev.item, "title", "")
-
-    kept = [ev for k, ev in enumerate(result.evidence) if str(k) in items or name(ev) in items]
-    if not kept:
-        known = "; ".join(f"{k}: {name(ev)}" for k, ev in enumerate(result.evidence))
-        raise VerifyError("--only", ",".join(items), f"names no evidence item of {result.statement.id}; known: {known}")
-    report = ProofReport(kept, f"{result.summary} [only: {', '.join(items)}]", notes=result.notes,
-                         findings=result.findings)
-    return ClaimResult.from_report(result.statement, report, result.elapsed_s, result.paper)
+def _check_only(targets: Sequence, papers: Sequence, items: Sequence) -> tuple:
+    """``check ID --only ITEM``: each statement's named items, recomputed alone when its proof is
+    made of registered items (:meth:`verify.paper.Paper.check` with ``only``), in this process."""
+    t0 = time.perf_counter()
+    results = {}
+    for k, (paper, sid) in enumerate(targets, 1):
+        label = registry.qualified(paper, sid)
+        print(f"[{k}/{len(targets)}] {label:<12} checking {', '.join(items)} ...", file=sys.stderr, flush=True)
+        res = paper.check(sid, only=items)
+        results[(paper.key, sid)] = res
+        _progress(k, len(targets), label, res.verdict.value, res.elapsed_s)
+    return results, report_dict(papers, results, time.perf_counter() - t0, complete=True, only=set(results))
 
 
 def _why(args) -> int:
@@ -324,10 +322,10 @@ def _main(args) -> int:
         unbuilt = [(p, s) for p, s in targets if s.id not in p.load().proofs]
         ready = [(p, s.id) for p, s in targets if (p, s) not in unbuilt]
         papers = list(dict.fromkeys(p for p, _ in targets))
-        results, doc, _ = _run(ready, papers)
         if args.only:
-            results = {k: _only(r, args.only) for k, r in results.items()}
-            doc = report_dict(papers, results, doc["elapsed_s"], complete=True, only=set(results))
+            results, doc = _check_only(ready, papers, args.only)
+        else:
+            results, doc, _ = _run(ready, papers)
         if args.json:
             doc = report_dict(papers, results, doc["elapsed_s"], complete=True,
                               only={(p.key, s.id) for p, s in targets})

@@ -108,6 +108,7 @@ def _statement(e: dict, figures: Mapping[str, bytes]) -> str:
         out.append(f"<p>Error: <code>{_esc(e['error'])}</code></p>")
     for note in e.get("notes", []):
         out.append(_markdown_safe(note))
+    out.append(_runs(e))
     for fig in e.get("figures", []):
         out.append(_figure(fig["path"], fig["caption"], figures))
     if e["errata"]:
@@ -125,8 +126,11 @@ def _statement(e: dict, figures: Mapping[str, bytes]) -> str:
         out.append("</ul>")
     if e.get("provenance"):
         pv = e["provenance"]
-        items = "".join(f"<li>item {ev['provenance']['item']}: <code>{_esc(ev['provenance']['command'])}</code></li>"
-                        for ev in e["evidence"] if ev.get("provenance"))
+        items = "".join(f"<li>item {_esc(ev['provenance']['item'])}: <code>{_esc(ev['provenance']['command'])}</code>"
+                        + (f" ({_esc(ev['provenance']['recomputes'])})" if ev["provenance"].get("recomputes") else "")
+                        + "</li>" for ev in e["evidence"] if ev.get("provenance"))
+        if pv.get("only_recomputes"):
+            items += f"<li>--only recomputes: {_esc(pv['only_recomputes'])}</li>"
         out.append(f"<details><summary>provenance</summary><p>rests on: {_esc(', '.join(e.get('uses') or []) or 'nothing else in the paper')}"
                    f"; check <code>{_esc(pv['check'])}</code>; code version <code>{_esc(pv['code_version'])}</code>; "
                    f"Hypothesis profile <code>{_esc(pv['hypothesis_profile'])}</code>; recompute: "
@@ -142,6 +146,26 @@ def _statement(e: dict, figures: Mapping[str, bytes]) -> str:
                        + (f"; witness: {_esc(ev['witness'])}" if ev["witness"] else "")
                        + (f"; {_esc(ev['details'])}" if ev["details"] else "") + "</p>")
     return "".join(out + ["</section>"])
+
+
+def _runs(e: dict) -> str:
+    """A reproduced table's runs: where each came from (cache or computed, its cache key) and the
+    command that recomputes it, in a details element; a line above says whether the table is cached."""
+    from .report import cache_line
+
+    runs = e.get("runs") or []
+    if not runs:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_esc(r['table'])}</td><td>{_esc(r['label'])}</td><td>{_esc(r['seed'])}</td>"
+        f"<td>{'cache' if r['cached'] else 'computed'}</td><td><code>{_esc(r['cache_key'])}</code></td>"
+        f"<td>{_esc(', '.join(f'{k}={v}' for k, v in sorted(r['parameters'].items())))}</td>"
+        f"<td><code>{_esc(r['command'])}</code>" + (f" ({_esc(r['recomputes'])})" if r.get("recomputes") else "")
+        + "</td></tr>" for r in runs)
+    return (f'<p class="cache"><b>Provenance of the table.</b> {_esc(cache_line(e).replace("`", ""))}</p>'
+            f"<details><summary>the {len(runs)} runs (parameters, seed, source, cache key, command)</summary>"
+            "<table><tr><th>table</th><th>run</th><th>seed</th><th>source</th><th>cache key</th><th>parameters</th>"
+            f"<th>recompute</th></tr>{rows}</table></details>")
 
 
 def _paper_graph(paper: dict, entries: list) -> str:

@@ -12,6 +12,22 @@ A paper is a Python package (for example ``proofs/koehler2022/``) whose ``__init
     @PAPER.experiment("table1", statement="table1", options=(Option("--steps", int, 100_000, "..."),))
     def reproduce(options: dict) -> ProofReport: ...
 
+A proof may be made of **named items**, each registered with :meth:`Paper.item` and built by a
+function of no arguments that returns its evidence (one :class:`Evidence` or several)::
+
+    @PAPER.item("theorem5", "flow-3")
+    def flow_3(): return Evidence(Role.STATEMENT, flow_check(3), scope="...")
+
+    @PAPER.proof("theorem5")
+    def check() -> ProofReport:
+        items = PAPER.evaluate("theorem5")            # every item, in registration order
+        return ProofReport.from_items(items, summary=...)
+
+Then ``vae-verify check theorem5 --only flow-3`` (:meth:`Paper.check` with ``only``) evaluates only
+that item's builder, not the proof and not the other items; its verdict comes from that item's
+evidence by the one rule (:func:`verify.claims.verdict_of`).  For a statement without items,
+``--only`` runs the whole proof and keeps the named evidence (``ClaimResult.recomputed`` says which).
+
 The package is announced to vae-verify by an entry point in the group ``vae_verify.papers``
 (``setup.cfg``); nothing in ``verify/`` names a paper.  :meth:`Paper.load` imports every module of
 the package once, so a module registers itself by being there: no list of module names to keep in
@@ -27,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
 from ._errors import VerifyError
-from .claims import ClaimResult, ProofReport, Statement, run_check
+from .claims import ClaimResult, Evidence, Items, ProofReport, Statement, run_check
 
 __all__ = ["Paper", "Experiment", "Option", "Informal", "Registry", "registry", "ENTRY_POINT_GROUP"]
 
@@ -113,6 +129,7 @@ class Paper:
     # statement id -> dotted names of the library objects that implement its result (verify.graph.code_uses)
     establishes: dict = field(default_factory=dict)
     informal: dict = field(default_factory=dict)  # id -> Informal (registered with Paper.informal_claim)
+    items: dict = field(default_factory=dict)  # statement id -> {item name: builder () -> Evidence | [Evidence]}
     main: bool = False  # the paper whose short ids need no qualification (exactly one should say so)
     _loaded: bool = False
 
@@ -147,6 +164,50 @@ class Paper:
 
         return register
 
+    def item(self, statement_id: str, name: str) -> Callable:
+        """Decorator: register ``build() -> Evidence | Sequence[Evidence]`` as the evidence item
+        ``name`` of ``statement_id``'s proof (evaluated by :meth:`evaluate`, alone by ``--only name``)."""
+        self.statement(statement_id)
+        if not isinstance(name, str) or not name or name.isdigit() or any(c in name for c in " ,:"):
+            raise VerifyError("item name", name, "must be a non-empty name without spaces, commas or colons, "
+                              "not a number (numbers are evidence indices)")
+
+        def register(fn: Callable):
+            known = self.items.setdefault(statement_id, {})
+            if name in known and known[name] is not fn and getattr(known[name], "__qualname__", None) != fn.__qualname__:
+                raise VerifyError("item name", name, f"{self.key}:{statement_id} already has an item with this name")
+            known[name] = fn
+            return fn
+
+        return register
+
+    def item_names(self, statement_id: str) -> tuple:
+        """The names of ``statement_id``'s registered items, in order (empty: its proof has none)."""
+        self.load()
+        return tuple(self.items.get(statement_id, {}))
+
+    def evaluate(self, statement_id: str, only: Optional[Sequence[str]] = None) -> Items:
+        """Build the evidence of ``statement_id``'s registered items (all, or the ``only`` ones): name ->
+        tuple of Evidence, in registration order.  Only the builders asked for are called."""
+        builders = self.items.get(statement_id, {})
+        if not builders:
+            raise VerifyError("statement id", statement_id, f"has no registered items in {self.key}")
+        wanted = list(builders) if only is None else list(dict.fromkeys(only))
+        unknown = [n for n in wanted if n not in builders]
+        if unknown:
+            raise VerifyError("--only", ",".join(unknown), f"names no item of {self.key}:{statement_id}; known: "
+                              f"{', '.join(builders)}")
+        out = Items()
+        for name in builders:
+            if name in wanted:
+                got = builders[name]()
+                evs = (got,) if isinstance(got, Evidence) else tuple(got)
+                if not evs or not all(isinstance(e, Evidence) for e in evs):
+                    raise VerifyError(f"item {name}", type(got).__name__, "must build one Evidence or a non-empty "
+                                      "sequence of them")
+                out[name] = evs
+        return out
+
     def informal_claim(self, claim: "Informal") -> "Informal":
         """Register an informal claim; its id must not be a statement id."""
         if claim.id in self._by_id or self.informal.get(claim.id, claim) != claim:
@@ -178,13 +239,35 @@ class Paper:
         self.load()
         return [s.id for s in self.statements if s.id in self.proofs]
 
-    def check(self, statement_id: str) -> ClaimResult:
-        """Run the proof of ``statement_id`` and return its verdict with the evidence."""
+    def check(self, statement_id: str, only: Optional[Sequence[str]] = None) -> ClaimResult:
+        """Run the proof of ``statement_id`` and return its verdict with the evidence.
+
+        ``only``: item names (or, for a statement without registered items, evidence indices,
+        check names or derivation titles).  With registered items only the named builders run
+        (``recomputed == "items"``); without, the whole proof runs and only the named evidence is
+        kept (``recomputed == "whole"``).  Either way the verdict is computed from the kept evidence."""
+        from dataclasses import replace
+
         s = self.statement(statement_id)
         self.load()
         if s.id not in self.proofs:
             raise VerifyError("statement id", statement_id, f"is not checked yet in {self.key}")
-        return run_check(s, self.proofs[s.id], paper=self.key)
+        if only is None:
+            return run_check(s, self.proofs[s.id], paper=self.key)
+        only = tuple(str(n) for n in only)
+        if not only:
+            raise VerifyError("--only", "", "names no item")
+        if s.id not in self.items:
+            res = run_check(s, self.proofs[s.id], paper=self.key)
+            return res if res.error else res.restricted(only)
+        names = self.item_names(s.id)
+        unknown = [n for n in only if n not in names]
+        if unknown:
+            raise VerifyError("--only", ",".join(unknown), f"names no item of {self.key}:{s.id}; known: {', '.join(names)}")
+        summary = (f"Recomputed only item(s) {', '.join(only)} of the proof of {s.id}; the other items, the full "
+                   "proof's summary, figures and findings were not recomputed.")
+        res = run_check(s, lambda: ProofReport.from_items(self.evaluate(s.id, only), summary), paper=self.key)
+        return replace(res, only=only, recomputed="items")
 
 
 class Registry:

@@ -23,7 +23,8 @@ timestamp are in ``timings.json`` beside it: {"generated": ISO-8601 UTC time, "e
          "verdict_meaning": str, "verdict_reason": str, "summary": str, "error": str | null,
          "uses": [statement ids its proof uses],
          "provenance": {"check": module.function, "paper", "code_version", "hypothesis_profile",
-                        "command": the command that recomputes it alone},
+                        "command": the command that recomputes it alone, "items": [registered item names],
+                        "only_recomputes": what --only recomputes for this statement},
          "errata": [{"where", "printed", "witness", "correction", "correction_status"}],
          "findings": [{"kind", "title", "text", "witness", "method"}],
          "figures": [{"path": "figures/<paper>-<id>-<name>.png", "caption": str}],
@@ -39,7 +40,13 @@ timestamp are in ``timings.json`` beside it: {"generated": ISO-8601 UTC time, "e
             # check:
             "name", "method", "worst_error", "witness", "details",
             # both:
-            "provenance": {"statement": "<paper>:<id>", "item": its index in the evidence, "command"}}]}
+            "item": the name of the registered item it came from, or null,
+            "provenance": {"statement": "<paper>:<id>", "item": item name (else its index), "index",
+                           "builder": module.function of the item (named items only), "command": the
+                           command that recomputes it, "recomputes": what that command recomputes}}],
+         "runs": [{"table", "label", "parameters": {...}, "seed", "cached": bool, "cache_key", "command",
+                   "recomputes"}]  (a reproduced table: one per run),
+         "only": [the items a partial check was asked for], "recomputed": "" | "items" | "whole"}
       ]
     }
 """
@@ -57,7 +64,7 @@ from .claims import VERDICT_LEGEND, Statement
 from .paper import Paper
 
 __all__ = ["FORMATS", "SCHEMA_VERSION", "report_dict", "split_timings", "code_version", "render_markdown", "statement_markdown", "write_report",
-           "write_figures", "figure_files", "ensure_writable", "statements_table"]
+           "write_figures", "figure_files", "ensure_writable", "statements_table", "runs_markdown", "cache_line"]
 
 SCHEMA_VERSION = 3
 #: the keys that hold wall-clock measurements: moved from report.json into timings.json
@@ -132,17 +139,41 @@ def registry_paper(papers: Sequence[Paper], key: str) -> Paper:
     return next(p for p in papers if p.key == key)
 
 
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(str(text))
+
+
 def _add_provenance(e: dict, paper: Paper, version: str, profile: str) -> None:
-    """Where the entry and each of its evidence items came from, and the command that recomputes it."""
+    """Where the entry and each of its evidence items came from, and the command that recomputes it.
+
+    An item of a proof made of registered items (:meth:`verify.paper.Paper.item`) is recomputed alone
+    by ``--only NAME`` ("recomputes": "this item only"); any other is selected by its index, and the
+    command reruns the whole proof ("recomputes" says so)."""
     sid, key = e["id"], paper.key
     fn = paper.proofs.get(sid)
     e["uses"] = list(paper.uses.get(sid, ()))
+    names = paper.item_names(sid) if e.get("checked") else ()
     e["provenance"] = {"check": f"{fn.__module__}.{fn.__qualname__}" if fn else None, "paper": key,
                        "code_version": version, "hypothesis_profile": profile,
-                       "command": f"vae-verify check {key}:{sid} --profile {profile}"}
+                       "command": f"vae-verify check {key}:{sid} --profile {profile}",
+                       "items": list(names),
+                       "only_recomputes": "the named items alone (the proof is made of registered items)" if names
+                       else "the whole proof (its items are not registered separately); only the named items are "
+                            "reported"}
     for k, ev in enumerate(e["evidence"]):
-        ev["provenance"] = {"statement": f"{key}:{sid}", "item": k,
-                            "command": f"vae-verify check {key}:{sid} --only {k} --profile {profile}"}
+        name = ev.get("item")
+        if name:
+            builder = paper.items[sid][name]
+            ev["provenance"] = {"statement": f"{key}:{sid}", "item": name, "index": k,
+                                "builder": f"{builder.__module__}.{builder.__qualname__}",
+                                "command": f"vae-verify check {key}:{sid} --only {_quote(name)} --profile {profile}",
+                                "recomputes": f"item {name} alone"}
+        else:
+            ev["provenance"] = {"statement": f"{key}:{sid}", "item": k, "index": k,
+                                "command": f"vae-verify check {key}:{sid} --only {k} --profile {profile}",
+                                "recomputes": f"the whole proof of {sid}; reports item {k}"}
 
 
 def _graph_dict(paper: Paper, entries: list) -> dict:
@@ -216,6 +247,7 @@ def statement_markdown(e: dict, figures: bool = True) -> list:
                 f"`{pv['command']}` (check `{pv['check']}`, code version `{pv['code_version']}`)._", ""]
     for note in e.get("notes", []):
         out += [note, ""]
+    out += runs_markdown(e)
     for fig in (e.get("figures", []) if figures else []):
         out += [f"![{fig['caption']}]({fig['path']})", "", f"_{fig['caption']}_", ""]
     if e["errata"]:
@@ -259,6 +291,39 @@ def statement_markdown(e: dict, figures: bool = True) -> list:
                        f"{_fmt_err(st['worst_error'])} |")
         out += ["", "</details>", ""]
     return out
+
+
+def cache_line(e: dict) -> str:
+    """One sentence on where a reproduced table's runs came from ('' when it has none)."""
+    runs = e.get("runs") or []
+    if not runs:
+        return ""
+    hits = [r for r in runs if r["cached"]]
+    keys = sorted({r["cache_key"] for r in hits})
+    if len(hits) == len(runs):
+        head = f"All {len(runs)} runs of this table were read from the run cache"
+    elif hits:
+        head = f"{len(hits)} of the {len(runs)} runs of this table were read from the run cache, the others computed now"
+    else:
+        return f"All {len(runs)} runs of this table were computed for this report (none came from the run cache)."
+    shown = ", ".join(f"`{k}`" for k in keys[:4]) + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
+    return f"{head} (cache key(s) {shown}; each run's key and recompute command are below and in report.json)."
+
+
+def runs_markdown(e: dict) -> list:
+    """A reproduced table's runs: parameters, seed, cache or computed, cache key, the command that recomputes it."""
+    runs = e.get("runs") or []
+    if not runs:
+        return []
+    out = [f"**Provenance of the table.** {cache_line(e)}", "",
+           f"<details><summary>The {len(runs)} runs (parameters, seed, source, cache key, command)</summary>", "",
+           "| table | run | seed | source | cache key | parameters | recompute |", "|---|---|---|---|---|---|---|"]
+    for r in runs:
+        params = ", ".join(f"{k}={v}" for k, v in sorted(r["parameters"].items()))
+        out.append(f"| {r['table']} | {_cell(r['label'], 80)} | {r['seed']} | {'cache' if r['cached'] else 'computed'} "
+                   f"| `{r['cache_key']}` | {_cell(params, 300)} | `{r['command']}`"
+                   + (f" ({_cell(r['recomputes'], 120)})" if r.get("recomputes") else "") + " |")
+    return out + ["", "</details>", ""]
 
 
 def _graph_of(paper_doc: dict):

@@ -92,5 +92,8 @@ PAPER = Paper(
         ("Theory", "Self-consistency of the optimal encoder; the ELBO gap and the IMA contrast"),
     ),
     statements=STATEMENTS,
+    # the closed-form optimal encoder (B̃*, D̃*) is what self_consistency proves optimal: a proof that takes
+    # "the optimal encoder" from it rests on that statement (verify.graph.code_uses)
+    establishes={"self_consistency": ("proofs.reizinger2022._model.optimal_encoder",)},
 )
 PAPER.NOT_CHECKED = NOT_CHECKED
