@@ -339,3 +339,48 @@ def test_a_signal_stops_a_table_promptly_and_keeps_what_finished(tmp_path, sig, 
         time.sleep(0.1)
     else:
         pytest.fail("processes of the run are still alive")
+
+
+# -- run_calls: whole computations (the report's statements) in worker processes ---------------------
+
+
+def _where(x):
+    """A call that says where it ran: (x squared, its process id, the jobs a nested run would get)."""
+    from verify.runner import JOBS_ENV
+
+    if x < 0:
+        raise ValueError(f"negative {x}")
+    return x * x, os.getpid(), os.environ.get(JOBS_ENV)
+
+
+def test_run_calls_in_processes_gives_the_in_process_results_in_order(monkeypatch):
+    from verify.runner import JOBS_ENV, run_calls
+
+    monkeypatch.delenv(JOBS_ENV, raising=False)
+    seen = []
+    pooled = run_calls(_where, range(6), jobs=2, on_done=lambda i, v: seen.append(i))
+    inline = run_calls(_where, range(6), jobs=1)
+    assert [v[0] for v in pooled] == [v[0] for v in inline] == [x * x for x in range(6)]
+    assert sorted(seen) == list(range(6))
+    assert {v[1] for v in inline} == {os.getpid()} and os.getpid() not in {v[1] for v in pooled}
+    # inside a worker a nested run gets one job (no pool on cores the workers already use)
+    assert {v[2] for v in pooled} == {"1"} and {v[2] for v in inline} == {None}
+
+
+def test_run_calls_propagates_a_failing_call():
+    from verify.runner import run_calls
+
+    with pytest.raises(ValueError, match="negative -3"):
+        run_calls(_where, [1, 2, -3, 4], jobs=2)
+
+
+@pytest.mark.parametrize("raw", ["0", "x", "-2", "1.5"])
+def test_a_bad_jobs_variable_is_named(raw, monkeypatch):
+    from verify.runner import JOBS_ENV
+
+    monkeypatch.delenv(SCHEDULER_ENV, raising=False)
+    monkeypatch.setenv(JOBS_ENV, raw)
+    with pytest.raises(VerifyError, match="positive integer") as exc:
+        executor_spec()
+    assert exc.value.argument == JOBS_ENV
+    assert executor_spec(jobs=3).jobs == 3  # the option wins over the variable

@@ -30,7 +30,7 @@ from typing import Optional, Sequence
 from ._errors import VerifyError
 from .paper import Option, registry
 from .report import FORMATS, ensure_writable, report_dict, write_report
-from .runner import Interrupted, executor_spec, sigterm_interrupts
+from .runner import Interrupted, executor_spec, run_calls, sigterm_interrupts
 from .strategies import PROFILES, active_profile
 from .validate import check_int, check_real_in
 
@@ -75,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="only this paper (repeatable; default: every registered paper)")
     r.add_argument("--format", choices=FORMATS, default="md",
                    help="md: report.md with figures/ (default); html: one self-contained report.html")
+    r.add_argument(_JOBS.flag, type=str, default=_JOBS.default,
+                   help="statements checked at once, each in its own process (default: one per core, or $VAE_VERIFY_JOBS)")
     for q in (c, r):
         q.add_argument("--profile", choices=sorted(PROFILES), default=None,
                        help="Hypothesis settings profile for the property checks (default: $HYPOTHESIS_PROFILE "
@@ -147,23 +149,61 @@ def _progress(i: int, n: int, label: str, verdict: str, elapsed: float) -> None:
     print(f"[{i}/{n}] {label:<12} {verdict} ({elapsed:.1f} s)", file=sys.stderr, flush=True)
 
 
-def _run(targets: Sequence, papers: Sequence, out_dir=None, fmt: str = "md"):
-    """Check ``targets`` ((paper, statement id) pairs) in order.  With ``out_dir``, the report is
-    rewritten after each statement into ``out_dir/partial/`` and moved into ``out_dir`` only when
-    complete, so an existing report is never replaced by an interrupted run."""
+#: the environment a statement worker copies from the command (the profile, the cache, Hypothesis's
+#: directory): a worker process may have been started before the command set them
+_WORKER_ENV_PREFIXES = ("VAE_VERIFY_", "HYPOTHESIS_", "XDG_CACHE_HOME")
+
+
+def _worker_env() -> dict:
+    return {k: v for k, v in os.environ.items() if k.startswith(_WORKER_ENV_PREFIXES)}
+
+
+def check_statement(call: tuple):
+    """One statement checked, in whichever process runs it: ``call`` is (paper key, statement id,
+    environment); the paper is found in this process's registry."""
+    key, sid, env = call
+    for k in [k for k in os.environ if k.startswith(_WORKER_ENV_PREFIXES) and k not in env]:
+        del os.environ[k]
+    os.environ.update(env)
+    return registry.paper(key).check(sid)
+
+
+def _longest_first(targets: Sequence, out_dir) -> list:
+    """``targets`` ordered by the time each took in the last report in ``out_dir`` (longest first, so
+    the last statements to start are short ones); paper order when there is none."""
+    try:
+        with open(os.path.join(out_dir, "timings.json"), encoding="utf-8") as fh:
+            last = {k: float(v["elapsed_s"]) for k, v in json.load(fh)["statements"].items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return list(targets)
+    return sorted(targets, key=lambda t: -last.get(f"{t[0].key}:{t[1]}", float("inf")))
+
+
+def _run(targets: Sequence, papers: Sequence, out_dir=None, fmt: str = "md", jobs: Optional[int] = None):
+    """Check ``targets`` ((paper, statement id) pairs), in ``jobs`` worker processes (default one per
+    core; in this process when a paper was registered in code, which a worker would not find).
+    With ``out_dir``, the report is rewritten after each statement into ``out_dir/partial/`` and moved
+    into ``out_dir`` only when complete, so an existing report is never replaced by an interrupted run."""
     t0 = time.perf_counter()
     results = {}
     staging = None if out_dir is None else ensure_writable(os.path.join(out_dir, PARTIAL))
+    order = _longest_first(targets, out_dir) if out_dir is not None else list(targets)
+    if not all(registry.announced(p) for p, _ in order):
+        jobs = 1
+    spec = executor_spec(jobs)
+    n = len(order)
+    print(f"checking {n} statement(s) in {min(spec.jobs, n)} process(es)", file=sys.stderr, flush=True)
+
+    def done(i: int, res) -> None:
+        paper, sid = order[i]
+        results[(paper.key, sid)] = res
+        _progress(len(results), n, registry.qualified(paper, sid), res.verdict.value, res.elapsed_s)
+        if staging is not None:
+            write_report(staging, report_dict(papers, results, time.perf_counter() - t0, complete=False),
+                         results, fmt)
+
     try:
-        for k, (paper, sid) in enumerate(targets, 1):
-            label = registry.qualified(paper, sid)
-            print(f"[{k}/{len(targets)}] {label:<12} checking ...", file=sys.stderr, flush=True)
-            res = paper.check(sid)
-            results[(paper.key, sid)] = res
-            _progress(k, len(targets), label, res.verdict.value, res.elapsed_s)
-            if staging is not None:
-                write_report(staging, report_dict(papers, results, time.perf_counter() - t0, complete=False),
-                             results, fmt)
+        run_calls(check_statement, [(p.key, sid, _worker_env()) for p, sid in order], jobs=spec.jobs, on_done=done)
     except KeyboardInterrupt as exc:
         if staging is not None:
             write_report(staging, report_dict(papers, results, time.perf_counter() - t0, complete=False), results, fmt)
@@ -174,6 +214,7 @@ def _run(targets: Sequence, papers: Sequence, out_dir=None, fmt: str = "md"):
         kept = f" ({exc})" if isinstance(exc, Interrupted) and exc.total is not None else ""
         print(f"vae-verify: interrupted by {name}: {where}{kept}", file=sys.stderr)
         raise SystemExit(_exit_code(exc))
+    results = {(p.key, sid): results[(p.key, sid)] for p, sid in targets}  # paper order
     only = None if out_dir is not None else {(p.key, sid) for p, sid in targets}
     doc = report_dict(papers, results, time.perf_counter() - t0, complete=True, only=only)
     return results, doc, staging
@@ -348,9 +389,11 @@ def _main(args) -> int:
         return _why(args)
     if args.command == "report":
         papers = [registry.paper(k) for k in args.paper] if args.paper else list(registry.papers.values())
+        jobs = _option_value(_JOBS, args.jobs)
+        executor_spec(jobs)  # --jobs and $VAE_VERIFY_JOBS, before any work
         out = ensure_writable(args.out)
         targets = [(p, sid) for p in papers for sid in p.checkable_ids()]
-        results, doc, staging = _run(targets, papers, out, args.format)
+        results, doc, staging = _run(targets, papers, out, args.format, jobs=jobs)
         paths = _finish_report(out, staging, doc, results, args.format)
         print(f"wrote {paths[0]} and {paths[1]} in {doc['elapsed_s']:.1f} s")
         return 0 if all(r.verdict.acceptable for r in results.values()) else 1

@@ -276,6 +276,14 @@ class Registry:
 
     def __init__(self):
         self._papers: Optional[dict] = None
+        self._announced: Optional[dict] = None
+
+    def announced(self, paper: Paper) -> bool:
+        """Whether ``paper`` is the one its entry point announces (so a fresh worker process, which
+        finds papers by entry point, finds this same paper); False for a paper registered in code."""
+        if self._announced is None:
+            self._announced = self._discover()
+        return self._announced.get(paper.key) is paper
 
     def _discover(self) -> dict:
         papers = {}
@@ -290,7 +298,9 @@ class Registry:
     @property
     def papers(self) -> dict:
         if self._papers is None:
-            self._papers = self._discover()
+            if self._announced is None:
+                self._announced = self._discover()
+            self._papers = dict(self._announced)
         return self._papers
 
     def register(self, paper: Paper) -> Paper:

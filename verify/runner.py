@@ -81,11 +81,15 @@ from ._errors import VerifyError
 from .cache import KEY_PATTERN, Cache, canonical_json
 from .validate import check_positive_int
 
-__all__ = ["Task", "Results", "ExecutorSpec", "Interrupted", "executor_spec", "run_tasks", "sigterm_interrupts",
-           "task_key", "demo_task", "SCHEDULER_ENV", "CONNECT_TIMEOUT_S"]
+__all__ = ["Task", "Results", "ExecutorSpec", "Interrupted", "executor_spec", "run_tasks", "run_calls",
+           "sigterm_interrupts", "task_key", "demo_task", "SCHEDULER_ENV", "JOBS_ENV", "CONNECT_TIMEOUT_S"]
 
 #: The environment variable naming a Dask scheduler (used when no ``scheduler`` is given).
 SCHEDULER_ENV = "VAE_VERIFY_SCHEDULER"
+#: The environment variable giving the number of local worker processes when no ``jobs`` is given
+#: (default: one per core).  The report's statement workers set it to 1, so an experiment run inside
+#: a statement runs in that worker instead of starting a pool of its own on cores already busy.
+JOBS_ENV = "VAE_VERIFY_JOBS"
 #: How long to wait for a Dask scheduler to answer before giving up (seconds).
 CONNECT_TIMEOUT_S = 20.0
 #: How long terminated local workers get to exit before they are killed (seconds).
@@ -229,6 +233,11 @@ def executor_spec(jobs: Optional[int] = None, scheduler: Optional[str] = None, *
     if jobs is not None:
         jobs = check_positive_int(jobs_argument, jobs)
     if scheduler is None:
+        if jobs is None and os.environ.get(JOBS_ENV, "").strip():
+            raw = os.environ[JOBS_ENV].strip()
+            if not raw.isdigit():
+                raise VerifyError(JOBS_ENV, raw, "must be a positive integer")
+            jobs = check_positive_int(JOBS_ENV, int(raw))
         return ExecutorSpec(jobs=jobs or _cores())
     if not isinstance(scheduler, str):
         raise VerifyError(source, scheduler, "must be a Dask scheduler address such as tcp://host:8786")
@@ -365,7 +374,13 @@ class _Dask:
             self.client.close(timeout=5)
 
 
-def _backend(executor, fn, n_todo: int):
+def _single_job_worker() -> None:
+    """Worker initializer of :func:`run_calls`: Ctrl-C is the parent's, and nested runs use one job."""
+    _ignore_sigint()
+    os.environ[JOBS_ENV] = "1"
+
+
+def _backend(executor, fn, n_todo: int, initializer=_ignore_sigint):
     if isinstance(executor, ExecutorSpec):
         if executor.scheduler:
             return _Dask.connect(executor)
@@ -381,7 +396,7 @@ def _backend(executor, fn, n_todo: int):
             preload = {__name__, getattr(fn, "__module__", None)} - {None, "__main__", main}
             ctx.set_forkserver_preload(sorted(preload))
         pool = cf.ProcessPoolExecutor(max_workers=min(executor.jobs, n_todo), mp_context=ctx,
-                                      initializer=_ignore_sigint)
+                                      initializer=initializer)
         return _Futures(pool, owned=True)
     if isinstance(executor, cf.Executor):
         return _Futures(executor, owned=False)
@@ -485,6 +500,45 @@ def run_tasks(fn: Callable[[dict], dict], tasks: Iterable[Task], *, cache: Optio
         if state.bar is not None:
             state.bar.close()
     return Results((state.results[t.key] for t in tasks), (t.key in from_cache for t in tasks))
+
+
+def run_calls(fn: Callable[[Any], Any], args: Iterable, *, jobs: Optional[int] = None,
+              on_done: Optional[Callable[[int, Any], None]] = None) -> list:
+    """``fn(arg)`` for every arg in ``jobs`` local processes (default :func:`executor_spec`'s: one per
+    core, or ``$VAE_VERIFY_JOBS``), each result handed to ``on_done(index, value)`` as it finishes;
+    the results in argument order.
+
+    Unlike :func:`run_tasks` the values are any picklable objects (not JSON) and nothing is cached:
+    this is for whole computations whose result is a Python object, such as checking a statement.
+    Inside a worker, :data:`JOBS_ENV` is 1, so a nested :func:`run_tasks` runs in that worker.  With
+    one job (or one argument) the calls run in this process, in order.  SIGINT / SIGTERM stop the
+    run (queued calls cancelled, workers terminated) and raise :class:`Interrupted`; a call that
+    raises stops the run the same way and its exception propagates.
+    """
+    args = list(args)
+    spec = executor_spec(jobs)
+    tasks = [Task(f"{i:08d}", a, repr(a)) for i, a in enumerate(args)]
+    results: list = [None] * len(tasks)
+    if not tasks:
+        return results
+    with sigterm_interrupts():
+        backend = _backend(spec, fn, len(tasks), initializer=_single_job_worker)
+        pending: dict = {}
+        try:
+            for i, task in enumerate(tasks):
+                fut = backend.submit(fn, task)
+                pending[id(fut)] = (fut, i)
+            for fut in backend.as_completed([f for f, _ in pending.values()]):
+                _, i = pending.pop(id(fut))
+                results[i] = fut.result()
+                if on_done is not None:
+                    on_done(i, results[i])
+        except BaseException:
+            with _signals_deferred():
+                backend.stop([f for f, _ in pending.values()])
+            raise
+        backend.close()
+    return results
 
 
 def _drive(backend, fn, todo: list, state: _State) -> None:
