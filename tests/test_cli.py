@@ -100,3 +100,19 @@ def test_report_writes_every_statement_in_both_formats(fmt, tmp_path, checked, m
     if fmt == "html":
         assert not (tmp_path / "figures").exists() and not (tmp_path / "report.md").exists()
         assert page.count("data:image/png;base64,") == len(figures)
+
+
+def test_only_names_an_unknown_item_in_one_line_before_any_work(capsys):
+    """A proof made of items: an unknown --only name is a usage error listing the item names (no item built)."""
+    from proofs.reizinger2022 import PAPER as RZ
+    from verify.cli import main
+
+    calls = []
+    saved = dict(RZ.load().items["gap_ima"])
+    RZ.items["gap_ima"] = {k: (lambda k=k: calls.append(k)) for k in saved}
+    try:
+        assert main(["check", "reizinger2022:gap_ima", "--only", "no-such-item"]) == 2
+    finally:
+        RZ.items["gap_ima"] = saved
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no-such-item" in err[0] and "exact-gap-2x1" in err[0] and calls == []

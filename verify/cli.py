@@ -261,6 +261,11 @@ def _check_only(targets: Sequence, papers: Sequence, items: Sequence) -> tuple:
     """``check ID --only ITEM``: each statement's named items, recomputed alone when its proof is
     made of registered items (:meth:`verify.paper.Paper.check` with ``only``), in this process."""
     t0 = time.perf_counter()
+    for paper, sid in targets:  # names of registered items are known before any work
+        names = paper.item_names(sid)
+        unknown = [x for x in items if names and x not in names]
+        if unknown:
+            raise VerifyError("--only", ",".join(unknown), f"names no item of {paper.key}:{sid}; known: {', '.join(names)}")
     results = {}
     for k, (paper, sid) in enumerate(targets, 1):
         label = registry.qualified(paper, sid)
