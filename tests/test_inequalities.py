@@ -228,3 +228,23 @@ def test_screen_never_hides_a_violation_below_float_resolution(monkeypatch, marg
     one, tiny = sp.Integer(1), sp.Integer(10) ** -80
     rec = search(one, one - tiny * p, "le", sup(p), lambda pt: bool((one - tiny * p).xreplace(pt) < one), seed=1)
     assert rec.found is found
+
+
+@pytest.mark.parametrize("v", [[0.3, -2.0, 0.0], [5.0 - 1e-9, -5.0 + 1e-12, 1e-3], [-5.0, 5.0, -0.7]])
+def test_search_gradient_is_scipys_forward_difference(v):
+    """The batched gradient of the search's L-BFGS-B uses exactly SciPy's 2-point steps inside the bounds
+    (near and at a bound the step is reversed), so the local minimisation is the one SciPy would run."""
+    import numpy as np
+    from scipy.optimize._numdiff import approx_derivative
+    from verify.search import _forward_steps
+
+    lb, ub = np.full(3, -5.0), np.full(3, 5.0)
+    fun = lambda w: float(np.sin(w[0]) * w[1] ** 2 + np.exp(0.3 * w[2]) * w[0])  # noqa: E731
+    v = np.array(v)
+    h = _forward_steps(v, lb, ub)
+    ours = np.array([(fun(v + h[k] * np.eye(3)[k]) - fun(v)) / ((v[k] + h[k]) - v[k]) for k in range(3)])
+    theirs = approx_derivative(fun, v, method="2-point", bounds=(lb, ub))
+    assert np.array_equal(ours, theirs)
+    assert np.all(v + h <= ub) and np.all(v + h >= lb)
+    with pytest.raises(AssertionError):  # mutation: a central-difference-sized step is not SciPy's
+        assert np.array_equal(ours, np.array([(fun(v + 2 * h[k] * np.eye(3)[k]) - fun(v)) / (2 * h[k]) for k in range(3)]))
