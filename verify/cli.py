@@ -203,7 +203,10 @@ def _run(targets: Sequence, papers: Sequence, out_dir=None, fmt: str = "md", job
                          results, fmt)
 
     try:
-        run_calls(check_statement, [(p.key, sid, _worker_env()) for p, sid in order], jobs=spec.jobs, on_done=done)
+        packages = tuple(f"{p.package}." for p, _ in order) + tuple(p.package for p, _ in order)
+        loaded = sorted(m for m in sys.modules if m.startswith(packages))  # the proof modules, imported once
+        run_calls(check_statement, [(p.key, sid, _worker_env()) for p, sid in order], jobs=spec.jobs, on_done=done,
+                  preload=loaded)
     except KeyboardInterrupt as exc:
         if staging is not None:
             write_report(staging, report_dict(papers, results, time.perf_counter() - t0, complete=False), results, fmt)

@@ -380,7 +380,7 @@ def _single_job_worker() -> None:
     os.environ[JOBS_ENV] = "1"
 
 
-def _backend(executor, fn, n_todo: int, initializer=_ignore_sigint):
+def _backend(executor, fn, n_todo: int, initializer=_ignore_sigint, preload: Iterable[str] = ()):
     if isinstance(executor, ExecutorSpec):
         if executor.scheduler:
             return _Dask.connect(executor)
@@ -393,7 +393,7 @@ def _backend(executor, fn, n_todo: int, initializer=_ignore_sigint):
             # interpreter (unlike fork, safe beside threads such as JAX's) without a per-worker import.
             # (Not the main module itself: the workers run it as __mp_main__, which must come first.)
             main = getattr(getattr(sys.modules.get("__main__"), "__spec__", None), "name", None)
-            preload = {__name__, getattr(fn, "__module__", None)} - {None, "__main__", main}
+            preload = {__name__, getattr(fn, "__module__", None), *preload} - {None, "__main__", main}
             ctx.set_forkserver_preload(sorted(preload))
         pool = cf.ProcessPoolExecutor(max_workers=min(executor.jobs, n_todo), mp_context=ctx,
                                       initializer=initializer)
@@ -503,7 +503,7 @@ def run_tasks(fn: Callable[[dict], dict], tasks: Iterable[Task], *, cache: Optio
 
 
 def run_calls(fn: Callable[[Any], Any], args: Iterable, *, jobs: Optional[int] = None,
-              on_done: Optional[Callable[[int, Any], None]] = None) -> list:
+              on_done: Optional[Callable[[int, Any], None]] = None, preload: Iterable[str] = ()) -> list:
     """``fn(arg)`` for every arg in ``jobs`` local processes (default :func:`executor_spec`'s: one per
     core, or ``$VAE_VERIFY_JOBS``), each result handed to ``on_done(index, value)`` as it finishes;
     the results in argument order.
@@ -511,7 +511,9 @@ def run_calls(fn: Callable[[Any], Any], args: Iterable, *, jobs: Optional[int] =
     Unlike :func:`run_tasks` the values are any picklable objects (not JSON) and nothing is cached:
     this is for whole computations whose result is a Python object, such as checking a statement.
     Inside a worker, :data:`JOBS_ENV` is 1, so a nested :func:`run_tasks` runs in that worker.  With
-    one job (or one argument) the calls run in this process, in order.  SIGINT / SIGTERM stop the
+    one job (or one argument) the calls run in this process, in order.  ``preload`` names modules the
+    workers import before their first call (with the forkserver start method, once for all of them).
+    SIGINT / SIGTERM stop the
     run (queued calls cancelled, workers terminated) and raise :class:`Interrupted`; a call that
     raises stops the run the same way and its exception propagates.
     """
@@ -522,7 +524,7 @@ def run_calls(fn: Callable[[Any], Any], args: Iterable, *, jobs: Optional[int] =
     if not tasks:
         return results
     with sigterm_interrupts():
-        backend = _backend(spec, fn, len(tasks), initializer=_single_job_worker)
+        backend = _backend(spec, fn, len(tasks), initializer=_single_job_worker, preload=preload)
         pending: dict = {}
         try:
             for i, task in enumerate(tasks):
