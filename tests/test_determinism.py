@@ -88,3 +88,29 @@ def test_a_timing_field_left_in_report_json_is_caught(tmp_path, monkeypatch, fie
         monkeypatch.setattr(report, "split_timings", lambda doc: (dict(real(doc)[0], statements=doc["statements"]),
                                                                  real(doc)[1]))
     assert _report(paper, tmp_path / "a") != _report(paper, tmp_path / "b")
+
+
+def test_item_provenance_and_run_records_are_deterministic(tmp_path):
+    """A proof made of named items with a table's run records: report.json is still byte-identical, and
+    carries each item's --only command and each run's cache key."""
+    from verify.claims import RunRecord
+
+    paper = Paper("determinism2025", "Determinism", "Nobody (2025).", package="tests", sections=(),
+                  statements=[Statement("table", "a table", "Section 1", "every run holds")])
+    paper._loaded = True
+    for k in range(3):
+        paper.item("table", f"run-{k}")(
+            lambda k=k: Evidence(Role.STATEMENT, Check(f"run {k}", Status.NUMERIC, "count", f"seed {k}", 0.5 * k)))
+
+    @paper.proof("table")
+    def table() -> ProofReport:
+        runs = [RunRecord("table", f"seed {k}", {"steps": 10, "seed": k}, k, k == 1, f"key{k}",
+                          f"vae-verify reproduce table --seed {k}") for k in range(3)]
+        return ProofReport.from_items(paper.evaluate("table"), "three runs", runs=runs)
+
+    one, two = _report(paper, tmp_path / "a"), _report(paper, tmp_path / "b")
+    assert one == two
+    (entry,) = json.loads(one)["statements"]
+    assert [ev["provenance"]["command"].rsplit(" --profile ", 1)[0] for ev in entry["evidence"]] == \
+        [f"vae-verify check determinism2025:table --only run-{k}" for k in range(3)]
+    assert [(r["cached"], r["cache_key"]) for r in entry["runs"]] == [(False, "key0"), (True, "key1"), (False, "key2")]
