@@ -12,7 +12,8 @@ from verify import Check, Coverage, Derivation, Domain, Evidence, Paper, ProofRe
     VerifyError, registry
 from verify.claims import Items
 from verify.cli import main
-from verify.report import report_dict, split_timings
+from verify.html import render_html
+from verify.report import render_markdown, report_dict, split_timings
 
 X = sp.Symbol("x", positive=True)
 
@@ -142,6 +143,9 @@ def test_each_provenance_command_recomputes_its_item_alone(capsys):
         whole = [e for e in full["statements"] if e["id"] == "whole"][0]
         assert "whole proof" in whole["provenance"]["only_recomputes"]
         assert all("whole proof" in ev["provenance"]["recomputes"] for ev in whole["evidence"])
+        md, html = render_markdown(full), render_html(full, {})
+        for command in list(_commands(full, "itemized").values()) + list(_commands(full, "whole").values()):
+            assert f"`{command}`" in md and f"<code>{command}</code>" in html  # shown beside each item
         by_item = {}
         for ev in _evidence(full, "itemized"):
             by_item.setdefault(ev["item"], []).append(ev)

@@ -227,6 +227,14 @@ def anchor(e: dict) -> str:
     return f"{e['paper']}-{e['id']}"
 
 
+def _recompute(ev: dict) -> str:
+    """' (recompute: `command`, what it recomputes)' for an evidence item with provenance, else ''."""
+    pv = ev.get("provenance")
+    if not pv:
+        return ""
+    return f" _(item {pv['item']}; recompute: `{pv['command']}`" + (f", {pv['recomputes']}" if pv.get("recomputes") else "") + ")_"
+
+
 def statement_markdown(e: dict, figures: bool = True) -> list:
     """The markdown lines of one statement's entry (a ``ClaimResult.to_dict()``); ``figures=False``
     leaves out the links to figure files (a notebook shows the images themselves)."""
@@ -270,12 +278,12 @@ def statement_markdown(e: dict, figures: bool = True) -> list:
             out += [f"- check **{ev['name']}** [{ev['role']}, {ev['scope']}{cover}]: {ev['status']}; "
                     f"{ev['method']}; worst error {_fmt_err(ev['worst_error'])}"
                     + (f"; witness: {ev['witness']}" if ev["witness"] else "")
-                    + (f"; {ev['details']}" if ev["details"] else ""), ""]
+                    + (f"; {ev['details']}" if ev["details"] else "") + _recompute(ev), ""]
             continue
         is_open = " open" if ev["status"] == "failed" else ""
         out += [f"<details{is_open}><summary><b>{ev['title']}</b> [{ev['role']}{cover}]: {ev['status']} "
                 f"({len(ev['steps'])} step(s))</summary>", "",
-                f"Start: `{_cell(ev['start'], 300)}` -- {ev['start_reason']}", "",
+                f"Start: `{_cell(ev['start'], 300)}` -- {ev['start_reason']}{_recompute(ev)}", "",
                 "| # | rel | expression | reason | source | status | method | worst error (inequality: worst excess) |",
                 "|---|---|---|---|---|---|---|---|"]
         for st in ev["steps"]:
