@@ -86,10 +86,30 @@ class ISum(AddWithLimits):
     prints as a ``Sum`` and differentiates like one (term by term)."""
 
     def __new__(cls, function, *symbols, **assumptions):
+        fast = _fast_isum(cls, function, symbols, assumptions)
+        if fast is not None:
+            return fast
         obj = AddWithLimits.__new__(cls, function, *symbols, **assumptions)
         if hasattr(obj, "limits") and any(len(lim) != 3 or None in lim for lim in obj.limits):
             raise VerifyError("limits", symbols, "every limit of a finite sum needs (index, lo, hi)")
         return obj
+
+    @property
+    def free_symbols(self):
+        """As ``ExprWithLimits.free_symbols`` (the summand's symbols less each index, innermost first, plus
+        its bounds' symbols), computed once per (immutable) sum: SymPy's version rebuilds the whole summand
+        on every call (an identity ``xreplace``), which made rebuilding nested sums quadratic."""
+        cached = self.__dict__.get("_free_cache")
+        if cached is None:
+            if not all(lim[0].is_Symbol for lim in self.limits):
+                return super().free_symbols
+            syms = set(self.function.free_symbols)
+            for x, *bounds in self.limits:
+                syms.discard(x)
+                for b in bounds:
+                    syms |= b.free_symbols
+            cached = self.__dict__["_free_cache"] = frozenset(syms)
+        return set(cached)
 
     _eval_derivative = sp.Sum._eval_derivative
 
@@ -148,6 +168,28 @@ class ISum(AddWithLimits):
 
     def doit(self, **hints):
         return self  # a finite sum with symbolic bounds stays as it is; evalf adds the terms
+
+
+def _fast_isum(cls, function, symbols, assumptions):
+    """``AddWithLimits.__new__`` without its generic work, for the calls SymPy makes when it rebuilds a
+    sum (``xreplace``, ``replace``, ``diff``): every limit already a ``Tuple(index, lo, hi)`` with a
+    Symbol index, a summand with no Piecewise (nothing to fold) and no assumptions.  Nested sums are
+    denested as ``_common_new`` does (the same object results); None: take the generic path."""
+    if assumptions or not symbols or not isinstance(function, sp.Expr) or function is sp.S.NaN:
+        return None
+    for lim in symbols:
+        if not (isinstance(lim, sp.Tuple) and len(lim) == 3 and lim[0].is_Symbol):
+            return None
+    limits = list(symbols)
+    while type(function) is cls:
+        limits = list(function.limits) + limits
+        function = function.function
+    if function.has(sp.Piecewise):
+        return None
+    obj = sp.Expr.__new__(cls)
+    obj._args = (function, *limits)
+    obj.is_commutative = function.is_commutative
+    return obj
 
 
 def isum(summand, *limits) -> ISum:
@@ -416,7 +458,17 @@ class _Backend:
         self.number, self.log, self.exp, self.sqrt, self.dtype = number, log, exp, sqrt, dtype
 
 
-_MP = _Backend(lambda x: mpmath.mpf(x.p) / x.q if x.is_Rational else mpmath.mpf(str(sp.N(x, mpmath.mp.dps))),
+def _mp_number(x) -> mpmath.mpf:
+    """A SymPy number in mpmath: a Rational exactly, a Float from its binary value, anything else (π, ...) at
+    the working precision."""
+    if x.is_Rational:
+        return mpmath.mpf(x.p) / x.q
+    if isinstance(x, sp.Float):
+        return mpmath.mpf(x._mpf_)
+    return mpmath.mpf(str(sp.N(x, mpmath.mp.dps)))
+
+
+_MP = _Backend(_mp_number,
                np.frompyfunc(mpmath.log, 1, 1), np.frompyfunc(mpmath.exp, 1, 1), np.frompyfunc(mpmath.sqrt, 1, 1),
                object)
 _NP = _Backend(lambda x: float(x), np.log, np.exp, np.sqrt, float)
@@ -441,7 +493,8 @@ def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] =
         if n <= 0:
             return be.number(sp.Integer(0))
         inner = dict(env)
-        inner[x] = np.arange(lo_v, hi_v + 1).reshape((n,) + (1,) * depth)
+        index = np.arange(lo_v, hi_v + 1) if be is _NP else np.array([mpmath.mpf(i) for i in range(lo_v, hi_v + 1)], dtype=object)
+        inner[x] = index.reshape((n,) + (1,) * depth)
         val = np.asarray(_eval(rest, inner, depth + 1, be, arrays), dtype=be.dtype if be is _MP else None)
         if val.ndim < depth + 1:
             total = val * n
@@ -449,15 +502,14 @@ def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] =
             axis = val.ndim - depth - 1
             total = val.sum(axis=axis) * (n if val.shape[axis] == 1 else 1)
         return total * sign if sign < 0 else total
-    if expr.is_Add:
-        out = 0
+    if expr.is_Add or expr.is_Mul:
+        # through the NumPy ufunc, never ``mpf * ndarray``: mpmath would first try (and fail) to convert the
+        # whole array, printing it, before NumPy takes over
+        op = np.add if expr.is_Add else np.multiply
+        out = None
         for a in expr.args:
-            out = out + _eval(a, env, depth, be, arrays)
-        return out
-    if expr.is_Mul:
-        out = 1
-        for a in expr.args:
-            out = out * _eval(a, env, depth, be, arrays)
+            value = _eval(a, env, depth, be, arrays)
+            out = value if out is None else op(out, value)
         return out
     if expr.is_Pow:
         base = _eval(expr.base, env, depth, be, arrays)
@@ -469,8 +521,9 @@ def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] =
                 base = np.asarray(base, dtype=float)
             return base**e
         return base ** _eval(expr.exp, env, depth, be, arrays)
-    if isinstance(expr, OpaqueEntry):
-        return _eval(expr.definition(), env, depth, be, arrays)
+    if isinstance(expr, OpaqueEntry):  # exp(w) - 2c, without building the SymPy expression
+        w, c = (_eval(a, env, depth, be, arrays) for a in expr.args)
+        return np.subtract(be.exp(w), np.multiply(c, 2))
     if isinstance(expr, sp.log):
         return be.log(_eval(expr.args[0], env, depth, be, arrays))
     if isinstance(expr, sp.exp):
