@@ -164,8 +164,8 @@ def _add_provenance(e: dict, paper: Paper, version: str, profile: str) -> None:
                             "reported"}
     for k, ev in enumerate(e["evidence"]):
         name = ev.get("item")
-        if name:
-            builder = paper.items[sid][name]
+        builder = paper.items.get(sid, {}).get(name) if name else None
+        if builder is not None:
             ev["provenance"] = {"statement": f"{key}:{sid}", "item": name, "index": k,
                                 "builder": f"{builder.__module__}.{builder.__qualname__}",
                                 "command": f"vae-verify check {key}:{sid} --only {_quote(name)} --profile {profile}",

@@ -78,15 +78,31 @@ def linear_instance() -> Derivation:
     return deriv
 
 
+# ---- the proof, as named items (``vae-verify check lemma2 --only NAME`` builds one) ----------------------------
+@PAPER.item("lemma2", "printed")
+def _printed_item():
+    printed, printed_fd = derivations(sp.Symbol("R", nonnegative=True))
+    return ([Evidence(Role.STATEMENT, d, scope="R >= 0 (as printed)") for d in printed]
+            + [Evidence(Role.SUPPORT, printed_fd, scope="random points")])
+
+
+@PAPER.item("lemma2", "linear-instance")
+def _linear_item():
+    return Evidence(Role.SUPPORT, linear_instance(), scope="linear VAE, d=2, r=2, r*=1")
+
+
+@PAPER.item("lemma2", "corrected")
+def _corrected_item():
+    corrected, corrected_fd = derivations(sp.Symbol("R", positive=True))
+    return ([Evidence(Role.CORRECTION, d, scope="R > 0 (corrected)") for d in corrected]
+            + [Evidence(Role.CORRECTION, corrected_fd, scope="random points")])
+
+
 @PAPER.proof("lemma2", uses=("lemma8",))
 def check() -> ProofReport:
-    printed, printed_fd = derivations(sp.Symbol("R", nonnegative=True))
-    corrected, corrected_fd = derivations(sp.Symbol("R", positive=True))
-    evidence = [Evidence(Role.STATEMENT, d, scope="R >= 0 (as printed)") for d in printed]
-    evidence.append(Evidence(Role.SUPPORT, printed_fd, scope="random points"))
-    evidence.append(Evidence(Role.SUPPORT, linear_instance(), scope="linear VAE, d=2, r=2, r*=1"))
-    evidence += [Evidence(Role.CORRECTION, d, scope="R > 0 (corrected)") for d in corrected]
-    evidence.append(Evidence(Role.CORRECTION, corrected_fd, scope="random points"))
+    items = PAPER.evaluate("lemma2")
+    evidence = items.evidence
+    printed = [e.item for e in items["printed"] if e.role is Role.STATEMENT]
     failed = [s for d in printed for s in d.steps if s.status is Status.FAILED]
     errata = [erratum_from(
         "Lemma 2 (statement)", "the optimal ε is sqrt(R/d) for every fixed f, g, D", failed[0],
@@ -102,4 +118,4 @@ def check() -> ProofReport:
     )
     for d in printed:
         d.errata.clear()  # the statement-level erratum above replaces the per-step ones
-    return ProofReport(evidence, summary, errata)
+    return ProofReport.from_items(items, summary, errata=errata)
