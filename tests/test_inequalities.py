@@ -248,3 +248,23 @@ def test_search_gradient_is_scipys_forward_difference(v):
     assert np.all(v + h <= ub) and np.all(v + h >= lb)
     with pytest.raises(AssertionError):  # mutation: a central-difference-sized step is not SciPy's
         assert np.array_equal(ours, np.array([(fun(v + 2 * h[k] * np.eye(3)[k]) - fun(v)) / (2 * h[k]) for k in range(3)]))
+
+
+def test_search_admits_exactly_the_support():
+    """The search's exact candidates are kept inside each symbol's support (ends open or closed as the
+    assumptions say, integers only for an integer symbol), compared exactly."""
+    from verify.enclosure import Support
+    from verify.search import _Coordinate
+
+    half = sp.Rational(1, 2)
+    pos = _Coordinate(support(p))  # (0, ∞)
+    assert pos.admits(sp.Rational(1, 10**30)) and not pos.admits(sp.Integer(0)) and not pos.admits(-half)
+    box = _Coordinate(Support(sp.Integer(0), half))  # [0, 1/2]
+    assert box.admits(sp.Integer(0)) and box.admits(half) and not box.admits(half + sp.Rational(1, 10**40))
+    opened = _Coordinate(Support(sp.Integer(0), half, lo_open=True, hi_open=True))
+    assert not opened.admits(sp.Integer(0)) and not opened.admits(half) and opened.admits(sp.Rational(1, 3))
+    n = sp.Symbol("n", integer=True, positive=True)
+    ints = _Coordinate(support(n))
+    assert ints.admits(sp.Integer(1)) and not ints.admits(sp.Integer(0)) and not ints.admits(sp.Rational(3, 2))
+    pi_end = _Coordinate(Support(sp.Integer(0), sp.pi))  # a non-rational end is compared by SymPy
+    assert pi_end.admits(sp.Rational(314159, 100000)) and not pi_end.admits(sp.Rational(31416, 10000))

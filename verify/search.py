@@ -158,13 +158,26 @@ class _Coordinate:
         return self.x(rng.uniform(lo, hi, n))
 
     def admits(self, value: sp.Rational) -> bool:
-        """Whether an exact value lies in the support (ends as the assumptions say)."""
+        """Whether an exact value lies in the support (ends as the assumptions say); exact rational
+        comparisons in Python's Fraction (SymPy's relationals cost a millisecond each)."""
         s = self.sup
         if s.integer and not value.is_integer:
             return False
-        above = value > s.lo if s.lo_open else value >= s.lo
-        below = value < s.hi if s.hi_open else value <= s.hi
-        return bool(above and below)
+        if any(e.is_finite and not e.is_Rational for e in (s.lo, s.hi)):  # e.g. an end at π: SymPy compares
+            return bool((value > s.lo if s.lo_open else value >= s.lo) and (value < s.hi if s.hi_open else value <= s.hi))
+        v = Fraction(int(value.p), int(value.q))
+        lo, hi = self._ends
+        above = lo is None or (v > lo if s.lo_open else v >= lo)
+        below = hi is None or (v < hi if s.hi_open else v <= hi)
+        return above and below
+
+    @property
+    def _ends(self) -> tuple:
+        """The support's finite ends as Fractions (None for an infinite end)."""
+        if not hasattr(self, "_ends_cache"):
+            self._ends_cache = tuple(None if not e.is_finite else Fraction(int(e.p), int(e.q))
+                                     for e in (self.sup.lo, self.sup.hi))
+        return self._ends_cache
 
 
 def _forward_steps(v: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> np.ndarray:
