@@ -90,6 +90,9 @@ def test_table1_records_recompute_one_run():
     assert recs[1].parameters["r_star"] == 3 and recs[1].parameters["steps"] == 100
     report = ProofReport([Evidence(Role.STATEMENT, Check("c", Status.NUMERIC, "m", "s"))], "s")
     assert with_runs(report, runs).runs == recs
+    assert "NOTE" not in recs[0].recomputes
+    runs[0]["config"] = dict(cfg, beta1=0.5)  # a setting the command cannot name is flagged
+    assert "NOTE: beta1" in table1_records(runs)[0].recomputes
 
 
 def test_a_table_run_twice_is_computed_then_read_from_the_cache(tmp_path):
@@ -100,3 +103,19 @@ def test_a_table_run_twice_is_computed_then_read_from_the_cache(tmp_path):
     assert first.runs[0].cache_key == second.runs[0].cache_key
     assert (tmp_path / f"{first.runs[0].cache_key}.json").is_file()
     assert json.loads((tmp_path / f"{first.runs[0].cache_key}.json").read_text())["task"]["steps"] == TINY.steps
+
+
+def test_table1_records_of_real_runs_computed_then_cached(tmp_path):
+    """table1.run_table marks each run cached or not with its cache key; the records carry both."""
+    from proofs.koehler2022.table1 import run_table
+    from verify.numeric import TrainConfig
+
+    cfg = TrainConfig(mode="population", steps=20, history=4)
+    kw = dict(settings=((1, 3),), seeds=(0, 1), samples=10, jobs=1, cache_dir=tmp_path, progress=False)
+    first, second = table1_records(run_table(cfg, **kw)), table1_records(run_table(cfg, **kw))
+    assert [r.cached for r in first] == [False, False] and [r.cached for r in second] == [True, True]
+    assert [r.cache_key for r in first] == [r.cache_key for r in second]
+    assert all((tmp_path / f"{r.cache_key}.json").is_file() for r in first)
+    assert "NOTE: history" in first[0].recomputes  # history=4 is not an option of reproduce table1
+    args = _parses(first[1].command)
+    assert (args.settings, args.seeds, args.steps) == ("1,3", "2", "20")

@@ -88,6 +88,12 @@ def table1_command(run: dict) -> tuple:
     what = (f"this run with seeds 0..{run['seed']} of its setting, trained together in one vmapped group (the report's "
             "group may have held other runs of the same d; the runs of a group are independent, so float32 "
             "round-off of the batched program is all that can differ)")
+    from verify.numeric import TrainConfig
+
+    fixed = {k: v for k, v in TrainConfig().__dict__.items() if k not in ("mode", "steps", "lr", "batch", "latent")}
+    other = sorted(k for k, v in fixed.items() if cfg.get(k, v) != v)
+    if other:
+        what += f"; NOTE: {', '.join(other)} differ from the defaults and are not options of the command"
     return command, what
 
 
