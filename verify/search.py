@@ -259,7 +259,7 @@ def _screen(symbols, lower, upper, kind: str) -> Optional[Callable[[dict], bool]
     if kind == "eq":
         return None
     try:
-        fn = sp.lambdify(symbols, (lower, upper), modules="mpmath")
+        fn = sp.lambdify(symbols, (lower, upper), modules="mpmath", docstring_limit=0)
     except Exception:  # noqa: BLE001 - not printable for mpmath: every candidate goes to confirm
         return None
 
@@ -330,7 +330,7 @@ def search(lower, upper, kind: str, supports: Mapping[sp.Symbol, Support],
         return SearchRecord(False, f"{ops} operations, more than SEARCH_MAX_OPS = {tol.SEARCH_MAX_OPS}",
                             confirmed=confirmed, seconds=time.perf_counter() - t0)
     try:
-        fn = sp.lambdify(symbols, (lower, upper), modules="numpy")
+        fn = sp.lambdify(symbols, (lower, upper), modules="numpy", docstring_limit=0)
     except Exception as exc:  # noqa: BLE001 - anything lambdify cannot print is "not searchable"
         return SearchRecord(False, f"cannot evaluate in float64 ({type(exc).__name__})", confirmed=confirmed,
                             seconds=time.perf_counter() - t0)
