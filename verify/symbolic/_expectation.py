@@ -114,20 +114,58 @@ _NODES = (0, 1, -1)  # multiplied by sqrt(3)
 _WEIGHTS = (sp.Rational(2, 3), sp.Rational(1, 6), sp.Rational(1, 6))
 
 
+def _degree_bounds(expr, variables: frozenset, memo: dict):
+    """An upper bound on the degree of ``expr`` in each of ``variables`` (a dict; absent: 0), read off
+    the expression tree without expanding it: Add -> max, Mul -> sum, a nonnegative integer power ->
+    multiple; None if some node containing a variable is none of these (then no bound is claimed)."""
+    if expr in memo:
+        return memo[expr]
+    if expr in variables:
+        out = {expr: 1}
+    elif expr.is_Atom:
+        out = {}
+    elif expr.is_Add or expr.is_Mul:
+        out = {}
+        for a in expr.args:
+            sub = _degree_bounds(a, variables, memo)
+            if sub is None:
+                out = None
+                break
+            for v, k in sub.items():
+                out[v] = max(out.get(v, 0), k) if expr.is_Add else out.get(v, 0) + k
+    elif expr.is_Pow and expr.exp.is_Integer and expr.exp >= 0:
+        sub = _degree_bounds(expr.base, variables, memo)
+        out = None if sub is None else {v: k * int(expr.exp) for v, k in sub.items()}
+    else:
+        out = None if expr.free_symbols & variables else {}
+    memo[expr] = out
+    return out
+
+
 def quadrature_value(node: GaussianExpectation, point: dict, dps: int) -> mpmath.mpf:
     """E[...] at a numeric ``point`` (a dict Symbol -> number) by tensor Gauss-Hermite in mpmath.
 
     The integrand, with ``point`` substituted, must be a polynomial of degree <= 5 in each
-    integration variable: the 3-point rule is exact there, and nothing else is accepted.
+    integration variable: the 3-point rule is exact there, and nothing else is accepted.  When an
+    upper bound on the degrees read off the expression tree (:func:`_degree_bounds`) is already <= 5,
+    the integrand is evaluated as it stands at all 3^n nodes at once (mpmath, vectorised); otherwise
+    SymPy's ``Poly`` decides the degrees and the expanded polynomial is evaluated.
     """
     body = node.integrand.xreplace(point)
     variables = node.variables
-    poly_ok = body.is_polynomial(*variables)
-    if not poly_ok or any(sp.degree(body, v) > 5 for v in variables if body.has(v)):
-        raise VerifyError("integrand", body, "quadrature needs a polynomial of degree <= 5 in each variable")
     means = [sp.sympify(m).xreplace(point) for m in node.means]
     variances = [sp.sympify(s).xreplace(point) for s in node.variances]
-    poly = sp.Poly(body, *variables)
+    bounds = _degree_bounds(body, frozenset(variables), {})
+    if bounds is not None and all(k <= 5 for k in bounds.values()):
+        try:
+            return _quadrature_direct(body, variables, means, variances, dps)
+        except VerifyError:
+            pass  # a node the vectorised evaluator does not know: the Poly route below
+    if not body.is_polynomial(*variables):
+        raise VerifyError("integrand", body, "quadrature needs a polynomial of degree <= 5 in each variable")
+    poly = sp.Poly(body, *variables)  # once: its degree in each variable is read off its monomials
+    if any(deg > 5 for deg in poly.degree_list()):
+        raise VerifyError("integrand", body, "quadrature needs a polynomial of degree <= 5 in each variable")
     with mpmath.workdps(dps):
         terms = [(monom, mpmath.mpf(sp.N(coeff, dps))) for monom, coeff in poly.terms()]
         root3 = mpmath.sqrt(3)
@@ -143,3 +181,28 @@ def quadrature_value(node: GaussianExpectation, point: dict, dps: int) -> mpmath
             value = mpmath.fsum(coeff * mpmath.fprod(a**e for a, e in zip(args, monom)) for monom, coeff in terms)
             total += w * value
         return +total
+
+
+def _quadrature_direct(body, variables, means, variances, dps: int) -> mpmath.mpf:
+    """The tensor rule with the integrand evaluated unexpanded: variable k takes its 3 nodes along axis k."""
+    import numpy as np
+
+    from ._indexed import _MP, _eval
+
+    n = len(variables)
+    with mpmath.workdps(dps):
+        root3 = mpmath.sqrt(3)
+        weights = np.array([mpmath.mpf(w.p) / w.q for w in _WEIGHTS], dtype=object)
+        env = {}
+        for k, (v, m, s) in enumerate(zip(variables, means, variances)):
+            mu, sd = mpmath.mpf(sp.N(m, dps)), mpmath.sqrt(mpmath.mpf(sp.N(s, dps)))
+            shape = [1] * n
+            shape[k] = 3
+            env[v] = np.array([mu + sd * root3 * c for c in _NODES], dtype=object).reshape(shape)
+        values = np.broadcast_to(np.asarray(_eval(body, env, 0, _MP), dtype=object), (3,) * n)
+        w = np.ones((), dtype=object) * mpmath.mpf(1)
+        for k in range(n):
+            shape = [1] * n
+            shape[k] = 3
+            w = w * weights.reshape(shape)
+        return +mpmath.fsum((w * values).ravel())
