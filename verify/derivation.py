@@ -298,10 +298,22 @@ def _instantiate_functions(expr, rng: random.Random):
                                + sum(q * x**2 for q, x in zip(quad, xs)))
     if not chosen:
         return expr, {}
-    out = expr
-    for fn, lam in chosen.items():
-        out = out.replace(fn, lam)
+    out = _apply_functions(expr, chosen)
     return out, {str(fn): str(lam) for fn, lam in chosen.items()}
+
+
+def _apply_functions(expr, chosen: dict):
+    """Every application f(args) with f in ``chosen`` replaced by chosen[f](args), innermost first (as
+    ``replace(f, lam)`` for each f), in one ``xreplace`` pass over the expression."""
+    memo = {}
+
+    def inst(app):
+        if app not in memo:
+            args = [a.xreplace({b: inst(b) for b in a.atoms(AppliedUndef) if b.func in chosen}) for a in app.args]
+            memo[app] = chosen[app.func](*args)
+        return memo[app]
+
+    return expr.xreplace({app: inst(app) for app in expr.atoms(AppliedUndef) if app.func in chosen})
 
 
 def _evaluate(expr, point: dict, dps: int) -> mpmath.mpf:

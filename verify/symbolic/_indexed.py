@@ -37,6 +37,7 @@ that the random instances the engine draws stay in the domain of log.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Mapping, Optional
 
@@ -285,8 +286,11 @@ def _flat(expr) -> list:
     return [_Term(sp.Integer(1), [], [expr.func(*[normal_form(a) for a in expr.args])])]
 
 
+@functools.lru_cache(maxsize=4096)
 def _in_range(value, lo, hi) -> bool:
-    return bool(sp.simplify(value - lo).is_nonnegative) and bool(sp.simplify(hi - value).is_nonnegative)
+    """lo <= value <= hi provably (SymPy's assumptions, after simplify if the plain difference is not
+    decided); memoised: the same deltas are contracted again and again in one normal form."""
+    return all(bool(gap.is_nonnegative or sp.simplify(gap).is_nonnegative) for gap in (value - lo, hi - value))
 
 
 def _contract(limits: list, factors: list) -> tuple:
