@@ -268,3 +268,24 @@ def test_search_admits_exactly_the_support():
     assert ints.admits(sp.Integer(1)) and not ints.admits(sp.Integer(0)) and not ints.admits(sp.Rational(3, 2))
     pi_end = _Coordinate(Support(sp.Integer(0), sp.pi))  # a non-rational end is compared by SymPy
     assert pi_end.admits(sp.Rational(314159, 100000)) and not pi_end.admits(sp.Rational(31416, 10000))
+
+
+def test_lemma1_bound_is_proved_for_a_real_decoder_and_mutations_fail():
+    """Lemma 1's (*) at d = r = 1: every step PROVED (R >= 0 by SymPy since f is real, x - log x >= 1 by
+    the enclosure); the same chain with r/2 raised to r, or with R/(2ε²) >= R/ε², fails with a witness."""
+    from proofs.koehler2022 import lemma1_loss_to_minus_infinity as l1
+    from proofs.koehler2022.lemma7_vae_loss import symbols
+    from verify.symbolic import EPS
+
+    der = l1.derivation(1, 1)
+    assert [s.status for s in der.steps] == [Status.PROVED] * 3
+    assert der.steps[2].sympy_result.startswith("the gap E[") and der.steps[1].enclosure.proved
+    x, g, D, z, zp, _ = symbols(1, 1)
+    f = sp.Function("f_1", real=True)
+    R = expect((x[0] - f(g[0] + sp.sqrt(D[0]) * zp[0])) ** 2, zp)
+    base = R / (2 * EPS**2) + g[0] ** 2 / 2 + sp.log(EPS) + (D[0] - sp.log(D[0])) / 2
+    for wrong in (R / (2 * EPS**2) + sp.log(EPS) + 1,  # ½(D - log D) >= r, not r/2
+                  R / EPS**2 + sp.log(EPS) + sp.Rational(1, 2)):  # the first term doubled
+        mutated = Derivation("mutated Lemma 1", base, "start", Domain())
+        step = mutated.step(wrong, "mutation", Relation.GE)
+        assert step.status is Status.FAILED and step.witness is not None, wrong
