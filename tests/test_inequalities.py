@@ -289,3 +289,21 @@ def test_lemma1_bound_is_proved_for_a_real_decoder_and_mutations_fail():
         mutated = Derivation("mutated Lemma 1", base, "start", Domain())
         step = mutated.step(wrong, "mutation", Relation.GE)
         assert step.status is Status.FAILED and step.witness is not None, wrong
+
+
+def test_lemma1_flow_runs_are_the_reports_flow_1_runs():
+    """Lemma 1 integrates only the flow (1) runs when flow_cases() is not cached: the same trajectories
+    (cases, seeds, saved states) as the shared flow_cases() runs["eps"], and the same check."""
+    import numpy as np
+    from proofs.koehler2022 import lemma1_loss_to_minus_infinity as l1
+    from verify.numeric import flow_cases
+
+    flow_cases.cache_clear()
+    own = l1.flow1_runs()
+    own_check = l1.flow_check()
+    assert flow_cases.cache_info().currsize == 0  # it did not integrate the log-ε runs
+    shared = l1.flow1_runs() if flow_cases() else None  # now from the cache
+    assert [c.label for c, _ in own] == [c.label for c, _ in shared]
+    for (_, a), (_, b) in zip(own, shared):
+        assert np.array_equal(a.t, b.t) and np.array_equal(a.eps, b.eps) and np.array_equal(a.loss_values, b.loss_values)
+    assert l1.flow_check() == own_check
