@@ -5,7 +5,8 @@ is shown able to fail.
 * JAX's gradient of (4) = the library's exact NumPy gradient (LObjective, chain rule into log-variances);
 * a minibatch loss from explicit samples = the loss from that batch's own second-moment matrix;
 * the loss gradient from Bartlett-sampled moments has the law of the gradient on explicit samples;
-* optax's Adam inside the compiled trainer = Adam computed by hand from its formulas.
+* the trainer's hand-written gradients = ``jax.grad`` of the losses = the exact NumPy gradient of (4);
+* the Adam inside the compiled trainer = Adam computed by hand from its formulas.
 """
 import jax
 import jax.numpy as jnp
@@ -15,7 +16,8 @@ import pytest
 from verify import VerifyError
 from verify import tolerances as tol
 from verify.numeric import LogVarianceVAE, TrainConfig, pad_columns, train, train_group
-from verify.numeric._jax_vae import batch_factor, batch_loss, bartlett_factor, chi2, moment_loss, population_loss
+from verify.numeric._jax_vae import (batch_factor, batch_loss, bartlett_factor, chi2, moment_grad, moment_loss,
+                                     population_grad, population_loss, unflatten)
 
 
 def _point(d=5, r=3, rs=2, seed=0):
@@ -71,6 +73,40 @@ def test_jax_gradient_of_the_population_loss_is_the_exact_numpy_gradient():
             assert np.max(np.abs(g[m:-1] - no_chain[m:-1])) > 0
         assert worst < tol.FLOAT_RTOL
         assert worst_mut > 1e3 * tol.FLOAT_RTOL and worst_chain > 1e3 * tol.FLOAT_RTOL
+
+
+def test_hand_written_gradients_are_jax_grad_and_the_exact_numpy_gradient():
+    with jax.enable_x64(True):
+        d, r, w = 6, 4, 3
+        worst, worst_mut = 0.0, np.inf
+        for seed in range(tol.RANDOM_POINTS):
+            A, params, rng = _point(d=d, r=r, rs=w, seed=seed)
+            theta = jnp.asarray(_theta(params))
+            Aj = jnp.asarray(A)
+            hand = np.asarray(population_grad(theta, Aj, r))
+            auto = np.asarray(jax.grad(lambda t: population_loss(unflatten(t, d, r), Aj))(theta))
+            exact = LogVarianceVAE(A, r).population_gradient(_theta(params))  # float64 NumPy, eq. (4)
+            scale = np.sum(np.abs(exact))
+            worst = max(worst, np.max(np.abs(hand - auto)) / scale, np.max(np.abs(hand - exact)) / scale)
+            G = jnp.asarray(rng.standard_normal((w + r, 9)))
+            mhand = np.asarray(moment_grad(theta, Aj, G, 9, r))
+            mauto = np.asarray(jax.grad(lambda t: moment_loss(unflatten(t, d, r), Aj, G, 9))(theta))
+            worst = max(worst, np.max(np.abs(mhand - mauto)) / np.sum(np.abs(mauto)))
+            # mutations: ∂B̃ without the ½||B̃A||² term, and ∂s without the chain factor D̃^{1/2}
+            At, Bt, s, u = params
+            M = Bt @ A
+            R = A - At @ M
+            bad = hand.copy()
+            bad[d * r:2 * d * r] = (-(At.T @ R) * np.exp(-u) @ A.T).ravel()
+            X = A @ np.asarray(G[:w])
+            H = Bt @ X + np.exp(s / 2)[:, None] * np.asarray(G[w:])
+            dH = -(At.T @ (X - At @ H)) * np.exp(-u) / 9
+            mbad = mhand.copy()
+            mbad[2 * d * r:2 * d * r + r] = 0.5 * np.sum(dH * np.asarray(G[w:]), axis=1) + 0.5 * (np.exp(s) - 1)
+            worst_mut = min(worst_mut, np.max(np.abs(bad - exact)) / scale,
+                            np.max(np.abs(mbad - mauto)) / np.sum(np.abs(mauto)))
+        assert worst < tol.FLOAT_RTOL
+        assert worst_mut > 1e3 * tol.FLOAT_RTOL
 
 
 def test_minibatch_loss_from_samples_equals_the_loss_from_their_second_moments():
@@ -163,7 +199,7 @@ def _adam_by_hand(theta, grads_of, steps, lr, b1, b2, eps):
     return theta
 
 
-def test_optax_adam_in_the_compiled_trainer_is_adam_by_hand():
+def test_adam_in_the_compiled_trainer_is_adam_by_hand():
     rng = np.random.default_rng(11)
     A = rng.standard_normal((4, 2))
     cfg = TrainConfig(steps=4, history=4, latent=3, lr=1e-2)

@@ -53,7 +53,9 @@ MODES_RUN = ("population", "minibatch")
 
 #: Bump when training or metrics change, so that cached runs of older code are not reused.
 #: 2: JAX + optax training in float32 (Bartlett-sampled minibatch moments), convergence diagnostics.
-CODE_VERSION = 2
+CODE_VERSION = 3
+#: 3: hand-written gradients and Adam on one flat θ, A padded to its group's largest r* (not to d):
+#:    the same training, a different float32 round-off and minibatch stream.
 
 #: At most this many runs share one compiled (vmapped) program; a larger set of runs of one d is cut
 #: into equal parts.  Table 1 then has one group of 9 runs at d = 12 and two of 6 at d = 20: two

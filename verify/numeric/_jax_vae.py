@@ -19,21 +19,34 @@ Cholesky factor).  S is Wishart_k(m, I), which the Bartlett decomposition sample
 S = L Lᵀ with L lower triangular, L_ii² ~ χ²(m - i) (i = 0..k-1) and L_ij ~ N(0, 1) below the
 diagonal, all independent (needs m >= k).  The loss and its gradient (a function of S) then have
 exactly the law they have on explicit samples, from k(k+1)/2 random numbers instead of k·m.
+
+What this equivalence assumes.  Section 6 says only "the data is generated as Az, z ~ N(0, I_{r*})"
+and names no finite training set, so each step's z_j are read as fresh iid draws (as are the
+z'_j): then w_j ~ N(0, I_k) iid and S ~ Wishart_k(m, I) exactly.  If the data were a FIXED set of
+n points (batches drawn from it), S_zz would be the batch's moments of that set (no Wishart law)
+and only the noise part could be drawn this way: given the batch's Z (w x m) with Zᵀ = QR
+(Q: m x w, orthonormal columns), the noise Z' (r x m) gives Z Z'ᵀ = Rᵀ(Z'Q)ᵀ with Z'Q iid N(0, 1)
+(r x w) and Z'Z'ᵀ = (Z'Q)(Z'Q)ᵀ + W with W ~ Wishart_r(m - w, I) independent of it.  We do not
+implement that reading: it is not the paper's setup as printed.
 """
 from __future__ import annotations
 
 import os
 
 # Small matrices in a long loop: Eigen's thread pool costs more than it saves (about 1.8x slower
-# per step on 2 cores).  Read when the XLA backend starts, so it only acts if we are first.
-if "xla_cpu_multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip()
+# per step on 2 cores), and so do the YNNPACK library fusions of XLA's CPU backend (about 1.3x
+# slower per training step of Table 1, measured by benchmarks/table1.py).  Read when the XLA
+# backend starts, so they only act if we are first.
+for _flag in ("--xla_cpu_multi_thread_eigen=false", "--xla_cpu_experimental_ynn_fusion_type="):
+    if _flag.split("=")[0] not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + _flag).strip()
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
-__all__ = ["population_loss", "batch_loss", "moment_loss", "chi2", "bartlett_factor", "batch_factor"]
+__all__ = ["population_loss", "batch_loss", "moment_loss", "unflatten", "population_grad", "moment_grad", "chi2",
+           "bartlett_factor", "batch_factor"]
 
 
 def _parts(params):
@@ -73,6 +86,58 @@ def moment_loss(params, A, G, m):
     QG = M @ G[:w]
     return (jnp.sum(PG * PG) / (2 * e2 * m) + jnp.sum(QG * QG) / (2 * m) + A.shape[0] * u / 2
             + 0.5 * jnp.sum(D - s))
+
+
+def unflatten(theta, d: int, r: int):
+    """The flat θ = (vec Ã, vec B̃, s, u) of :mod:`._training` (row-major) -> (Ã, B̃, s, u)."""
+    n = d * r
+    return theta[:n].reshape(d, r), theta[n:2 * n].reshape(r, d), theta[2 * n:2 * n + r], theta[2 * n + r]
+
+
+def population_grad(theta, A, r: int):
+    """∇_θ (4) by hand, flat (the trainer's gradient: 5 matrix products, no autodiff tape).
+
+    With M = B̃A, R = A - ÃM, c_i = ||Ã_i||², D = e^s, ε̃² = e^u (eq. (4)):
+    ∂Ã = (Ã diag D - R Mᵀ)/ε̃², ∂B̃ = (M - ÃᵀR/ε̃²) Aᵀ, ∂s = ½(D c/ε̃² + D - 1),
+    ∂u = ½(d - (||R||² + Σ_i D_i c_i)/ε̃²).  ``tests/test_training_jax.py`` checks it against
+    ``jax.grad`` of :func:`population_loss` and the exact NumPy gradient.
+    """
+    d = A.shape[0]
+    At, Bt, s, u = unflatten(theta, d, r)
+    D, ie2 = jnp.exp(s), jnp.exp(-u)
+    M = Bt @ A
+    R = A - At @ M
+    c = jnp.sum(At * At, axis=0)
+    gA = (At * D - R @ M.T) * ie2
+    gB = (M - (At.T @ R) * ie2) @ A.T
+    gs = 0.5 * (D * c * ie2 + D - 1)
+    gu = 0.5 * (d - (jnp.sum(R * R) + jnp.sum(D * c)) * ie2)
+    return jnp.concatenate([gA.ravel(), gB.ravel(), gs, gu[None]])
+
+
+def moment_grad(theta, A, G, m, r: int):
+    """∇_θ ℓ of :func:`moment_loss` by hand, flat (the trainer's minibatch gradient).
+
+    With X = A G_z (the batch's data, up to the rotation G), H = B̃X + D̃^{1/2} G_n (its encoder
+    samples), E = X - ÃH (G_z, G_n: the first w and last r rows of G):
+    ℓ = ||E||²/(2ε̃²m) + ||B̃X||²/(2m) + d log ε̃ + ½Σ(D̃ - s), so with ∂H = -ÃᵀE/(ε̃²m):
+    ∂Ã = -E Hᵀ/(ε̃²m), ∂B̃ = (∂H + B̃X/m) Xᵀ, ∂s_i = ½ D̃_ii^{1/2} Σ_k ∂H_ik G_n,ik + ½(D̃_ii - 1),
+    ∂u = ½(d - ||E||²/(ε̃²m)).
+    """
+    d, w = A.shape
+    At, Bt, s, u = unflatten(theta, d, r)
+    D, ie2m, half = jnp.exp(s), jnp.exp(-u) / m, jnp.exp(s / 2)
+    X = A @ G[:w]
+    BX = Bt @ X
+    Gn = G[w:]
+    H = BX + half[:, None] * Gn
+    E = X - At @ H
+    dH = -(At.T @ E) * ie2m
+    gA = -(E @ H.T) * ie2m
+    gB = (dH + BX / m) @ X.T
+    gs = 0.5 * half * jnp.sum(dH * Gn, axis=1) + 0.5 * (D - 1)
+    gu = 0.5 * (d - jnp.sum(E * E) * ie2m)
+    return jnp.concatenate([gA.ravel(), gB.ravel(), gs, gu[None]])
 
 
 def chi2(key, df):

@@ -1,4 +1,4 @@
-"""Adam on the linear VAE with log-variance parameters, as in the experiments of Section 6 (JAX + optax).
+"""Adam on the linear VAE with log-variance parameters, as in the experiments of Section 6 (JAX).
 
 Parameters, packed in one flat vector θ (row-major) on the NumPy side:
 
@@ -7,10 +7,13 @@ Parameters, packed in one flat vector θ (row-major) on the NumPy side:
 Training runs in float32 (as the paper's did) as a ``jax.jit``-compiled ``lax.scan`` over the steps
 between two recorded losses (``steps // history``; compiled once and called ``history`` times, which
 compiles in about half the time of a scan nested in a scan), ``vmap``-ed over the runs of a group
-(same d; A padded with zero columns to d x d, which changes neither the loss (4) nor the law of
-the data: see :mod:`._jax_vae`).  Gradients are
-``jax.grad``, the optimiser ``optax.adam``.  Everything measured afterwards (the loss history, the
-final gradient norm, the metrics of Table 1) is float64 NumPy, on the unpadded A.
+(same d; A padded with zero columns to the group's largest r*, which changes neither the loss (4)
+nor the law of the data: see :mod:`._jax_vae`).  The gradients are written out by hand
+(:func:`._jax_vae.population_grad`, :func:`._jax_vae.moment_grad`; tests check them against
+``jax.grad`` and the exact NumPy gradient) and Adam is written out on the flat θ (the formulas of
+``optax.adam``; a test checks the trainer against Adam computed by hand).  Everything measured
+afterwards (the loss history, the final gradient norm, the metrics of Table 1) is float64 NumPy,
+on the unpadded A.
 
 Two objectives, both the VAE loss (3) of the linear model x = Az, z ~ N(0, I_{r*}):
 
@@ -125,6 +128,10 @@ class LogVarianceVAE:
 #: earlier ("the relative loss change over the last 10% of steps").
 TAIL_FRACTION = 0.1
 
+#: The random-number generator of the minibatch stream (jax.random key implementation; "rbg" measured
+#: 1.6x slower per minibatch step here).
+PRNG_IMPL = "threefry2x32"
+
 
 @dataclass(frozen=True)
 class TrainResult:
@@ -154,39 +161,37 @@ def pad_columns(A, width: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=None)
-def _program(mode: str, n: int, lr: float, b1: float, b2: float, adam_eps: float, batch: int):
+def _program(mode: str, n: int, d: int, r: int, lr: float, b1: float, b2: float, adam_eps: float, batch: int):
     """The compiled trainer of one group for n steps: (carry, A, key, first step) batched over runs -> carry.
 
-    carry = (θ, Adam state, finite so far, last finite step).  The caller loops over chunks of the
-    run in Python (one compiled scan, reused for every chunk; a scan nested in a scan compiles
-    about twice as long).
+    carry = (θ flat, Adam's m, Adam's v, finite so far, last finite step).  The gradient is the
+    hand-written one of :mod:`._jax_vae` (``population_grad`` / ``moment_grad``: checked against
+    ``jax.grad`` and the exact NumPy gradient), and Adam is written out on the flat θ (the formulas
+    of ``optax.adam``: m ← β₁m + (1-β₁)g, v ← β₂v + (1-β₂)g², θ ← θ - lr·m̂/(sqrt(v̂) + eps) with
+    m̂ = m/(1-β₁ᵗ), v̂ = v/(1-β₂ᵗ)): one fused loop over the parameters instead of one per
+    parameter array (optax on the tuple (Ã, B̃, s, u) cost more than the gradient itself).  The
+    caller loops over chunks of the run in Python (one compiled scan, reused for every chunk; a
+    scan nested in a scan compiles about twice as long).
     """
     import jax
     import jax.numpy as jnp
-    import optax
 
-    from ._jax_vae import batch_factor, moment_loss, population_loss
-
-    opt = optax.adam(lr, b1=b1, b2=b2, eps=adam_eps)
-
-    def init(p0):
-        return p0, opt.init(p0), jnp.array(True), jnp.array(0)
+    from ._jax_vae import batch_factor, moment_grad, population_grad
 
     def one(carry, A, key, first):
-        k = A.shape[1] + carry[0][0].shape[1]
+        k = A.shape[1] + r
 
         def step(carry, x):
             i, G = x
-            p, state, ok, last = carry
-            if mode == "population":
-                g = jax.grad(population_loss)(p, A)
-            else:
-                g = jax.grad(moment_loss)(p, A, G, batch)
-            updates, new_state = opt.update(g, state, p)
-            new = optax.apply_updates(p, updates)
-            good = ok & jnp.all(jnp.array([jnp.all(jnp.isfinite(x)) for x in new]))
-            keep = functools.partial(jax.tree_util.tree_map, lambda a, b: jnp.where(good, a, b))
-            return (keep(new, p), keep(new_state, state), good, jnp.where(good, i + 1, last)), None
+            theta, m1, v1, ok, last = carry
+            g = population_grad(theta, A, r) if mode == "population" else moment_grad(theta, A, G, batch, r)
+            m1n = b1 * m1 + (1 - b1) * g
+            v1n = b2 * v1 + (1 - b2) * g * g
+            t = (i + 1).astype(theta.dtype)
+            new = theta - lr * (m1n / (1 - b1**t)) / (jnp.sqrt(v1n / (1 - b2**t)) + adam_eps)
+            good = ok & jnp.all(jnp.isfinite(new))
+            keep = functools.partial(jnp.where, good)
+            return (keep(new, theta), keep(m1n, m1), keep(v1n, v1), good, jnp.where(good, i + 1, last)), None
 
         # the minibatch moments of the n steps, drawn in one vectorised call; step i's from its own
         # key fold_in(key, i), so the stream does not depend on how the steps are chunked
@@ -195,32 +200,34 @@ def _program(mode: str, n: int, lr: float, b1: float, b2: float, adam_eps: float
              jax.vmap(lambda i: batch_factor(jax.random.fold_in(key, i), k, batch, A.dtype))(idx))
         return jax.lax.scan(step, carry, (idx, G))[0]
 
-    return jax.jit(jax.vmap(init)), jax.jit(jax.vmap(one, in_axes=(0, 0, 0, None)))
+    return jax.jit(jax.vmap(one, in_axes=(0, 0, 0, None)))
 
 
-def _run(config: TrainConfig, every: int, p0, A, keys):
+def _run(config: TrainConfig, every: int, theta0, A, keys, r: int):
     """All steps of a group, in chunks of ``every``: (final θ, θ after each full chunk, finite, last step)."""
     import jax
     import jax.numpy as jnp
 
-    args = (float(config.lr), float(config.beta1), float(config.beta2), float(config.adam_eps), config.batch)
-    init, chunk = _program(config.mode, every, *args)
-    carry = init(p0)
+    d = A.shape[1]
+    args = (d, r, float(config.lr), float(config.beta1), float(config.beta2), float(config.adam_eps), config.batch)
+    chunk = _program(config.mode, every, *args)
+    z = jnp.zeros_like(theta0)
+    carry = (theta0, z, z, jnp.ones(theta0.shape[0], bool), jnp.zeros(theta0.shape[0], jnp.int32))
     n_rec, tail = divmod(config.steps, every)
     snaps = []
     for j in range(n_rec):
         carry = chunk(carry, A, keys, jnp.int32(j * every))
         snaps.append(carry[0])
     if tail:
-        carry = _program(config.mode, tail, *args)[1](carry, A, keys, jnp.int32(n_rec * every))
-    snaps = jax.device_get(snaps)
-    stacked = tuple(np.stack([s[q] for s in snaps], axis=1) if snaps else None for q in range(4))
-    final, _state, finite, last = jax.device_get(carry)
-    return final, stacked, finite, last
+        carry = _program(config.mode, tail, *args)(carry, A, keys, jnp.int32(n_rec * every))
+    snaps = np.stack(jax.device_get(snaps), axis=1) if snaps else None
+    final, _m, _v, finite, last = jax.device_get(carry)
+    return final, snaps, finite, last
 
 
-def _flat(params, i) -> np.ndarray:
-    return np.concatenate([np.asarray(x[i], dtype=float).ravel() for x in params])
+def _flat(snaps, j) -> np.ndarray:
+    """θ after chunk j of one run (float64)."""
+    return np.asarray(snaps[j], dtype=float)
 
 
 def train_group(As: Sequence, config: TrainConfig, rngs: Sequence[np.random.Generator],
@@ -228,12 +235,14 @@ def train_group(As: Sequence, config: TrainConfig, rngs: Sequence[np.random.Gene
     """Train one linear VAE per data matrix in ``As`` (all with the same d) in one vmapped program.
 
     Run i draws its initialisation from ``rngs[i]`` (as :meth:`LogVarianceVAE.initial`) and then the
-    seed of its minibatch stream.  A is padded with zero columns to ``width`` (default d), so runs
-    of every r* share one program; neither the loss nor the law of the data changes (a padded
-    column's moments are drawn but multiply zeros).  A run's stream of minibatch moments depends
-    only on its seed and width, so it gives the same result alone or in any group of the same
-    width, to float32 round-off.  This is the unit of work to map over workers.
+    seed of its minibatch stream.  A is padded with zero columns to ``width`` (default: the largest
+    r* of the group), so runs of every r* share one program; neither the loss nor the law of the
+    data changes (a padded column's moments are drawn but multiply zeros).  A run's stream of
+    minibatch moments depends only on its seed and width, so it gives the same result alone or in
+    any group of the same width, to float32 round-off (pass ``width`` to fix it).  This is the unit
+    of work to map over workers.
     """
+    from . import _jax_vae  # noqa: F401  (first: it sets XLA_FLAGS before the backend starts)
     import jax
     import jax.numpy as jnp
 
@@ -247,24 +256,22 @@ def train_group(As: Sequence, config: TrainConfig, rngs: Sequence[np.random.Gene
         raise VerifyError("As", [A.shape for A in As], "all data matrices of a group need the same d")
     vaes = [LogVarianceVAE(A, config.latent) for A in As]
     theta0 = [v.initial(g) for v, g in zip(vaes, rngs)]
-    keys = np.stack([np.asarray(jax.random.PRNGKey(int(g.integers(2**31)))) for g in rngs])
+    seeds = np.array([int(g.integers(2**31)) for g in rngs], dtype=np.uint32)
+    keys = jax.vmap(lambda q: jax.random.key(q, impl=PRNG_IMPL))(seeds)
     if width is None:
-        width = d
+        width = max(A.shape[1] for A in As)
     Ap = jnp.asarray(np.stack([pad_columns(A, width) for A in As]), jnp.float32)
-    d, r = vaes[0].d, vaes[0].r
-    cut = np.cumsum([d * r, r * d, r])
-    parts = [np.stack(ps) for ps in zip(*(np.split(t, cut) for t in theta0))]
-    p0 = (parts[0].reshape(-1, d, r), parts[1].reshape(-1, r, d), parts[2], parts[3][:, 0])
-    p0 = tuple(jnp.asarray(x, jnp.float32) for x in p0)
+    r = vaes[0].r
+    theta0 = jnp.asarray(np.stack(theta0), jnp.float32)
     every = max(1, config.steps // config.history)
-    final, snaps, finite, last = _run(config, every, p0, Ap, jnp.asarray(keys))
+    final, snaps, finite, last = _run(config, every, theta0, Ap, keys, r)
     n_rec = config.steps // every
     out = []
     for i, vae in enumerate(vaes):
         stop = int(last[i])
         rec = [(j + 1) * every for j in range(n_rec) if (j + 1) * every <= stop]
-        losses = [vae.loss(_flat([s[i] for s in snaps], j)) for j in range(len(rec))]
-        theta = _flat(final, i)
+        losses = [vae.loss(_flat(snaps[i], j)) for j in range(len(rec))]
+        theta = np.asarray(final[i], dtype=float)
         if stop == config.steps and (not rec or rec[-1] != stop):
             rec.append(stop)
             losses.append(vae.loss(theta))
@@ -274,7 +281,7 @@ def train_group(As: Sequence, config: TrainConfig, rngs: Sequence[np.random.Gene
             j = int(np.argmin(np.abs(steps - (1 - TAIL_FRACTION) * steps[-1])))
             frm = int(steps[j])
             change = float(abs(losses[-1] - losses[j]) / max(abs(losses[-1]), 1.0))
-            tail = _flat([s[i] for s in snaps], j) if j < n_rec else theta
+            tail = _flat(snaps[i], j) if j < n_rec else theta
         out.append(TrainResult(theta, steps, losses, bool(finite[i]), grad_norm, change, frm, tail))
     return out
 
