@@ -152,6 +152,14 @@ def test_lemma5_dimension_free_and_mutations():
     assert bad.status is Status.FAILED
 
 
+@pytest.mark.parametrize("loss", ["L", "L1"])
+def test_lemma5_explicit_shape_derivation_expanded_start_still_fails_on_a_wrong_remainder(loss):
+    from proofs.koehler2022 import lemma5_gradient_correlation as m5
+    assert m5.derivation(3, 3, 1, loss).status is Status.PROVED
+    wrong = m5.derivation(3, 3, 1, loss, remainder_factor=sp.Rational(1, 2))  # the fit term's factor 2 dropped
+    assert wrong.steps[0].status is Status.FAILED and wrong.steps[0].witness is not None
+
+
 # ---- Lemma 7 --------------------------------------------------------------------------------------
 def test_lemma7_dimension_free_and_mutations():
     from proofs.koehler2022 import lemma7_vae_loss as m7
@@ -202,3 +210,28 @@ def test_theorem3_sufficiency_dimension_free_and_mutations():
     wrong = der.current - (r - m) * sp.log(EPS)
     assert t3.sufficiency_numeric_all(shapes=((6, 5, 2, 3),), F=wrong).status is Status.FAILED
     assert holds(der.start, wrong) is Status.FAILED
+
+
+# ---- the engine's direct evaluation of the numeric points ------------------------------------------
+def test_direct_value_agrees_with_sympy_evalf_and_declines_what_it_cannot_evaluate():
+    import mpmath
+
+    from verify.symbolic import expect
+    from verify.symbolic._indexed import direct_value
+
+    k = IDX["k"]
+    x, z = sp.Symbol("x", positive=True), sp.Symbol("z", real=True)
+    A = entry("A")
+    inst = isum((k**2 + x) ** 2 / (1 + k), (k, 1, DIM_D)) + sp.log(x) * sp.pi + expect((z + x) ** 4, [z], [1], [x])
+    point = {DIM_D: sp.Integer(7), x: sp.Rational(3, 7)}
+    exact = sp.N(sum(((j**2 + sp.Rational(3, 7)) ** 2 / (1 + j)) for j in range(1, 8)) + sp.log(sp.Rational(3, 7)) * sp.pi
+                 + expect((z + x) ** 4, [z], [1], [x]).doit().subs(x, sp.Rational(3, 7)), 60)
+    value = direct_value(inst, point, 50)
+    with mpmath.workdps(60):
+        assert value is not None and abs(value - mpmath.mpf(str(exact))) < mpmath.mpf(10) ** -45
+    wrong = direct_value(inst.subs(sp.pi, 3), point, 50)  # a wrong constant is seen
+    assert abs(wrong - value) > 1e-3
+    assert direct_value(A(1, 1) + x, point, 50) is None  # an undefined function: SymPy's path decides
+    assert direct_value(sp.log(-x), point, 50) is None  # complex: SymPy's path decides (and reports)
+    assert direct_value(1 / (x - sp.Rational(3, 7)), point, 50) is None  # division by zero
+    assert direct_value(sp.Abs(x - 1), point, 50) is None  # a node it does not know

@@ -50,6 +50,7 @@ from .enclosure import EnclosureResult, Support, prove_sign, support
 from .outcome import Check, Status
 from .search import SearchRecord, confirm_point, search
 from .symbolic._expectation import GaussianExpectation, quadrature_value
+from .symbolic._indexed import direct_value
 
 __all__ = [
     "Relation",
@@ -317,6 +318,9 @@ def _apply_functions(expr, chosen: dict):
 
 
 def _evaluate(expr, point: dict, dps: int) -> mpmath.mpf:
+    direct = direct_value(expr, point, dps)  # the tree as it stands, in mpmath (None: SymPy's evalf decides)
+    if direct is not None:
+        return direct
     expr = expr.xreplace(point)
     expectations = sorted(expr.atoms(GaussianExpectation), key=lambda e: -sp.count_ops(e))
     for node in expectations:

@@ -185,24 +185,47 @@ def quadrature_value(node: GaussianExpectation, point: dict, dps: int) -> mpmath
 
 def _quadrature_direct(body, variables, means, variances, dps: int) -> mpmath.mpf:
     """The tensor rule with the integrand evaluated unexpanded: variable k takes its 3 nodes along axis k."""
-    import numpy as np
-
     from ._indexed import _MP, _eval
 
-    n = len(variables)
     with mpmath.workdps(dps):
-        root3 = mpmath.sqrt(3)
-        weights = np.array([mpmath.mpf(w.p) / w.q for w in _WEIGHTS], dtype=object)
-        env = {}
-        for k, (v, m, s) in enumerate(zip(variables, means, variances)):
-            mu, sd = mpmath.mpf(sp.N(m, dps)), mpmath.sqrt(mpmath.mpf(sp.N(s, dps)))
-            shape = [1] * n
-            shape[k] = 3
-            env[v] = np.array([mu + sd * root3 * c for c in _NODES], dtype=object).reshape(shape)
-        values = np.broadcast_to(np.asarray(_eval(body, env, 0, _MP), dtype=object), (3,) * n)
-        w = np.ones((), dtype=object) * mpmath.mpf(1)
-        for k in range(n):
-            shape = [1] * n
-            shape[k] = 3
-            w = w * weights.reshape(shape)
-        return +mpmath.fsum((w * values).ravel())
+        mus = [mpmath.mpf(sp.N(m, dps)) for m in means]
+        sds = [mpmath.sqrt(mpmath.mpf(sp.N(s, dps))) for s in variances]
+        return _tensor_rule(body, variables, mus, sds, {}, lambda e, env: _eval(e, env, 0, _MP))
+
+
+def _tensor_rule(body, variables, mus, sds, env: dict, evaluate) -> mpmath.mpf:
+    """Σ over the 3^n nodes of the weights times ``evaluate(body, env + nodes)`` (working precision)."""
+    import numpy as np
+
+    n = len(variables)
+    root3 = mpmath.sqrt(3)
+    weights = np.array([mpmath.mpf(w.p) / w.q for w in _WEIGHTS], dtype=object)
+    inner = dict(env)
+    for k, (v, mu, sd) in enumerate(zip(variables, mus, sds)):
+        shape = [1] * n
+        shape[k] = 3
+        inner[v] = np.array([mu + sd * root3 * c for c in _NODES], dtype=object).reshape(shape)
+    values = np.broadcast_to(np.asarray(evaluate(body, inner), dtype=object), (3,) * n)
+    w = np.ones((), dtype=object) * mpmath.mpf(1)
+    for k in range(n):
+        shape = [1] * n
+        shape[k] = 3
+        w = w * weights.reshape(shape)
+    return +mpmath.fsum((w * values).ravel())
+
+
+def expectation_in_env(node: GaussianExpectation, env: dict, evaluate) -> mpmath.mpf:
+    """E[...] by the exact tensor rule with the other symbols' values in ``env`` (mpmath numbers), for
+    :func:`verify.symbolic._indexed.direct_value`: only when the degree bound read off the unsubstituted
+    integrand is <= 5 in each variable (else VerifyError, and the caller substitutes and decides)."""
+    variables = node.variables
+    if any(type(a).__name__ == "ISum" for a in sp.preorder_traversal(node.integrand)):
+        raise VerifyError("integrand", node.integrand, "a finite sum inside an expectation (its own axes)")
+    bounds = _degree_bounds(node.integrand, frozenset(variables), {})
+    if bounds is None or any(k > 5 for k in bounds.values()):
+        raise VerifyError("integrand", node.integrand, "no degree bound <= 5 before substitution")
+    mus = [evaluate(sp.sympify(m), env) for m in node.means]
+    sds = [mpmath.sqrt(evaluate(sp.sympify(s), env)) for s in node.variances]
+    if not all(isinstance(x, mpmath.mpf) for x in mus + sds):
+        raise VerifyError("means/variances", (mus, sds), "not real numbers at this point")
+    return _tensor_rule(node.integrand, variables, mus, sds, env, evaluate)

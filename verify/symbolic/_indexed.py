@@ -64,6 +64,7 @@ __all__ = [
     "gaussian_second_moments",
     "agreement_check",
     "OpaqueEntry",
+    "direct_value",
 ]
 
 #: the dimension symbols of the linear VAE: data dimension d, latent r, data rank r*
@@ -534,7 +535,13 @@ def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] =
         return be.exp(_eval(expr.args[0], env, depth, be, arrays))
     if isinstance(expr, sp.KroneckerDelta):
         a, b = (_eval(x, env, depth, _NP, arrays) for x in expr.args)
-        return (np.asarray(a) == np.asarray(b)).astype(int)
+        equal = np.asarray(a) == np.asarray(b)
+        return equal.astype(int) if be is _NP else np.where(equal, mpmath.mpf(1), mpmath.mpf(0))
+    if be is _MP and type(expr).__name__ == "GaussianExpectation":
+        from ._expectation import expectation_in_env
+        if depth:
+            raise VerifyError("expression", sp.sstr(expr)[:120], "an expectation inside a sum")
+        return expectation_in_env(expr, env, lambda e, en: _eval(e, en, 0, _MP))
     if isinstance(expr, AppliedUndef):
         if arrays is None or expr.func.__name__ not in arrays:
             raise VerifyError("expression", str(expr), "has an undefined function without a value")
@@ -544,6 +551,37 @@ def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] =
             raise VerifyError("expression", str(expr), f"indices outside the shape {arr.shape} of {expr.func.__name__}")
         return arr[tuple(idx)]
     raise VerifyError("expression", sp.sstr(expr)[:120], "cannot be evaluated by the index evaluator")
+
+
+#: extra digits of :func:`direct_value` over the requested precision (it does not track its error as evalf does)
+DIRECT_GUARD_DPS = 30
+
+
+def direct_value(expr, point: Mapping, dps: int) -> Optional[mpmath.mpf]:
+    """``expr`` at an exact ``point`` (symbol -> number), in mpmath at ``dps`` + DIRECT_GUARD_DPS digits,
+    evaluated on the expression tree as it stands (finite sums vectorised over their indices, Gaussian
+    expectations by the exact tensor Gauss-Hermite rule), without substituting the point into the SymPy
+    expression and without SymPy's evalf; rounded to ``dps`` digits.
+
+    None whenever this evaluator cannot give a finite real number (a node it does not know, an undefined
+    function, a division by zero, a complex or infinite value ...): the caller then evaluates as before,
+    so every failure is still decided (and reported) by SymPy's evaluation."""
+    try:
+        with mpmath.workdps(dps + DIRECT_GUARD_DPS):
+            env = {s: _mp_number(sp.sympify(v)) for s, v in point.items()}
+            value = _eval(sp.sympify(expr), env, 0, _MP)
+            if isinstance(value, np.ndarray):
+                if value.size != 1:
+                    return None
+                value = value.reshape(-1)[0]
+            if isinstance(value, (int, np.integer)):
+                value = mpmath.mpf(int(value))
+            if not isinstance(value, mpmath.mpf) or not mpmath.isfinite(value):
+                return None
+        with mpmath.workdps(dps):
+            return +value
+    except (VerifyError, ArithmeticError, ValueError, TypeError):
+        return None
 
 
 def evaluate(expr, values: Mapping, arrays: Mapping) -> float:
