@@ -306,4 +306,7 @@ def test_lemma1_flow_runs_are_the_reports_flow_1_runs():
     assert [c.label for c, _ in own] == [c.label for c, _ in shared]
     for (_, a), (_, b) in zip(own, shared):
         assert np.array_equal(a.t, b.t) and np.array_equal(a.eps, b.eps) and np.array_equal(a.loss_values, b.loss_values)
-    assert l1.flow_check() == own_check
+    assert l1.flow_check() == own_check and own_check.status is Status.NUMERIC
+    # mutations: the proof's printed c/ε², or r in place of r/2, fail at the first saved state of a run
+    assert l1.flow_check(l1.printed_bound).status is Status.FAILED
+    assert l1.flow_check(lambda R, eps, d, r: l1.corrected_bound(R, eps, d, r) + r / 2).status is Status.FAILED
