@@ -310,3 +310,22 @@ def test_lemma1_flow_runs_are_the_reports_flow_1_runs():
     # mutations: the proof's printed c/ε², or r in place of r/2, fail at the first saved state of a run
     assert l1.flow_check(l1.printed_bound).status is Status.FAILED
     assert l1.flow_check(lambda R, eps, d, r: l1.corrected_bound(R, eps, d, r) + r / 2).status is Status.FAILED
+
+
+def test_search_vector_map_is_each_coordinates_map():
+    """The search's vectorised change of variables equals every coordinate's own map (box, half-lines,
+    real line, integers), so the local minimisation moves in the same variables as the pool."""
+    import numpy as np
+    from verify.enclosure import Support
+    from verify.search import _Coordinate, _vector_map
+
+    n = sp.Symbol("n", integer=True, positive=True)
+    m = sp.Symbol("m", integer=True, negative=True)
+    coords = [_Coordinate(s) for s in (support(p), support(x), support(n), support(m), Support(sp.Integer(-1), sp.Integer(3)),
+                                       Support(-sp.oo, sp.Integer(2)), Support(sp.Integer(1), sp.Integer(7), integer=True))]
+    V = np.random.default_rng(0).uniform(-14, 14, (len(coords), 50))
+    V[:, 0], V[:, 1], V[:, 2] = [c.bounds[0] for c in coords], [c.bounds[1] for c in coords], 0.0
+    X = _vector_map(coords)(V)
+    each = np.vstack([np.asarray(c.x(V[k]), dtype=float) for k, c in enumerate(coords)])
+    assert np.array_equal(X, each)
+    assert not np.array_equal(X[1], V[1])  # the real line is asinh-scaled: a map that forgot it differs
