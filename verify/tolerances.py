@@ -18,7 +18,7 @@ __all__ = [
     "FLOW_ATOL",
     "TAU_SPAN",
     "LOG_GUARD",
-    "FD_JAC_STEP",
+    "COMPLEX_STEP",
     "RESIDUAL_DIGITS_EPS",
     "LSODA_MAX_SIZE",
     "COLLAPSED_FACTOR",
@@ -99,10 +99,11 @@ TAU_SPAN = 1e300
 #: range (2.2e-308), so it never changes a positive value's logarithm by a representable amount.
 LOG_GUARD = 1e-300
 
-#: Relative step of the central differences that give the stiff solvers the Jacobian of the
-#: reduced flow: (eps_machine)^(1/3) ~ 6e-6 balances truncation O(h²) and round-off O(eps/h); the
-#: Jacobian only feeds Newton's iterations, so an O(1e-10) error in it costs nothing in accuracy.
-FD_JAC_STEP = 6e-6
+#: Step of the complex-step derivative that gives the stiff solvers the Jacobian of the reduced
+#: flow: J e_j = Im f(y + i h e_j)/h has truncation error O(h²) and no subtraction, so any h far
+#: below sqrt(eps_machine) gives the Jacobian to rounding; 1e-30 is that with margin while
+#: h·|y| stays far above float64's underflow (1e-308).
+COMPLEX_STEP = 1e-30
 
 #: Below this ε the residual I - Â1B̂1 = O(ε²) of the flow is carried as its own state variable
 #: (verify/numeric/_reduced.py): as a difference of O(1) numbers it keeps 16 - 2|log10 ε| digits,
@@ -266,7 +267,6 @@ SEARCH_MAX_SECONDS = 10.0
 SEARCH_CONFIRM_BELOW = 1e-9
 SEARCH_CONFIRM_MAX = 4
 
-#: Steps larger than this (SymPy operation count, after instantiating functions and computing
 #: The search's screen (verify/search.py) clears an inequality's rational candidate without the exact
 #: re-evaluation when mpmath at CONFIRM_DPS and at 2·CONFIRM_DPS digits both give upper - lower >=
 #: SEARCH_SCREEN_MARGIN·(1 + |lower| + |upper|): 40 orders above CONFIRM_SLACK (so a point the exact
@@ -274,6 +274,7 @@ SEARCH_CONFIRM_MAX = 4
 #: evaluations unless 80+ digits cancel, which the second precision would expose.
 SEARCH_SCREEN_MARGIN = 1e-60
 
+#: Steps larger than this (SymPy operation count, after instantiating functions and computing
 #: expectations) are not searched: lambdifying them costs more than the budget.  The paper's
 #: inequality steps are far smaller; identities this large are decided by SymPy.
 SEARCH_MAX_OPS = 4000

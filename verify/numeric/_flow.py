@@ -29,7 +29,7 @@ from .._errors import VerifyError
 from ._objective import Objective, objective, objective_for
 from ._reduced import ReducedL1
 
-__all__ = ["StopReason", "FlowResult", "gradient_flow", "vector_field", "column_space_projector",
+__all__ = ["StopReason", "FlowResult", "gradient_flow", "vector_field", "reduced_field", "column_space_projector",
            "PARAMETERIZATIONS", "METHODS", "COORDINATES", "CLOCKS"]
 
 PARAMETERIZATIONS = ("eps", "log_eps")
@@ -198,9 +198,10 @@ def gradient_flow(
     _check_choice("parameterization", parameterization, PARAMETERIZATIONS)
     _check_choice("loss", loss, ("L1", "L"))
     if coordinates is None:
-        # the reduced log-ε flow is exact but LSODA/BDF's Newton iterations stall on it late in
-        # the run (measured): the log-ε flow keeps the full coordinates unless asked
-        coordinates = "reduced" if (loss == "L1" and parameterization == "eps") else "full"
+        # both flows of L1 in reduced coordinates: with the complex-step Jacobian BDF's Newton
+        # iterations converge on the reduced log-ε flow to the end (the finite-difference Jacobian
+        # made them stall); measured in benchmarks/flow.py
+        coordinates = "reduced" if loss == "L1" else "full"
     _check_choice("coordinates", coordinates, COORDINATES if loss == "L1" else ("full",))
     if clock is None:
         clock = "tau" if (coordinates == "reduced" and parameterization == "eps") else "t"
@@ -380,6 +381,32 @@ def _states_at_times(sol, n, times):
     return ys
 
 
+def reduced_field(red: ReducedL1, parameterization: str, clock: str) -> tuple:
+    """(field, jac) of the reduced flow: field(s, y) = dy/ds with s = t, or s = τ (dt = ε² dτ, and t
+    appended to the state as its last entry); jac(s, y) its Jacobian by the complex-step derivative,
+    J e_j = Im field(y + i h e_j)/h, in one batched call: exact to rounding (no subtraction), which
+    Newton's iterations need where the fit modes are 1/ε² stiff (central differences made BDF stall
+    on the log-ε flow)."""
+    _check_choice("parameterization", parameterization, PARAMETERIZATIONS)
+    _check_choice("clock", clock, CLOCKS)
+    n = red.size
+    tau = clock == "tau"
+
+    def field(s, y):
+        dz = red.rate(y[:n], parameterization) if y.ndim == 1 else red.rates(y[:n], parameterization)
+        if not tau:
+            return dz
+        e2 = np.exp(2 * y[n - 1])
+        return np.concatenate([dz * e2, np.reshape(e2, (1,) + np.shape(e2))], axis=0)
+
+    eye = np.eye(n + 1 if tau else n)
+
+    def jac(s, y):
+        return field(s, y[:, None] + (1j * tol.COMPLEX_STEP) * eye).imag / tol.COMPLEX_STEP
+
+    return field, jac
+
+
 def _reduced_flow(obj, x0, parameterization, method, clock, t_end, eps_floor, blowup, mass_target, max_seconds,
                   t_eval, rtol, atol) -> FlowResult:
     """gradient_flow for L1 in the coordinates of :class:`ReducedL1`, in real time t or in τ (dt = ε² dτ)."""
@@ -389,17 +416,15 @@ def _reduced_flow(obj, x0, parameterization, method, clock, t_end, eps_floor, bl
     carry = parameterization == "log_eps" or eps_floor < tol.RESIDUAL_DIGITS_EPS
     red = ReducedL1(obj.A, obj.r, x0, carry_residual=carry)
     d, r, n = obj.d, obj.r, red.size
-    if method is None:  # measured in benchmarks/flow.py: LSODA's dense Fortran LU only pays off while small
-        method = "LSODA" if n <= tol.LSODA_MAX_SIZE else ("RK45" if clock == "tau" else "BDF")
+    if method is None:  # measured in benchmarks/flow.py: LSODA's dense Fortran LU only pays off while small;
+        # on the log-ε flow LSODA stalls on some runs late (its Adams/BDF switching), BDF does not
+        if parameterization == "log_eps":
+            method = "BDF"
+        else:
+            method = "LSODA" if n <= tol.LSODA_MAX_SIZE else ("RK45" if clock == "tau" else "BDF")
     tau = clock == "tau"
     implicit = method in ("Radau", "BDF", "LSODA")
-
-    def field(s, y):
-        dz = red.rate(y[:n], parameterization) if y.ndim == 1 else red.rates(y[:n], parameterization)
-        if not tau:
-            return dz
-        e2 = np.exp(2 * y[n - 1])
-        return np.concatenate([dz * e2, np.reshape(e2, (1,) + np.shape(e2))], axis=0)
+    field, jac = reduced_field(red, parameterization, clock)
 
     mass0 = red.mass(red.z0)
     events = [lambda s, y: y[n - 1] - np.log(eps_floor),
@@ -427,13 +452,6 @@ def _reduced_flow(obj, x0, parameterization, method, clock, t_end, eps_floor, bl
     kwargs = dict(method=method, rtol=rtol, atol=atol, events=events,
                   dense_output=tau and t_eval is not None, t_eval=None if tau else t_eval)
     if implicit:
-        def jac(s, y):
-            # central differences in one batched call of the field: Newton's iterations only need
-            # an approximate Jacobian (the error control never uses it)
-            h = tol.FD_JAC_STEP * np.maximum(np.abs(y), 1.0)
-            Y = y[:, None] + np.diag(h)
-            return (field(s, Y) - field(s, Y - 2 * np.diag(h))) / (2 * h)
-
         kwargs["jac"] = jac
     t0 = time.perf_counter()
     with np.errstate(over="raise", invalid="raise", divide="raise"):

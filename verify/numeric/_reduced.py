@@ -44,6 +44,7 @@ class ReducedL1:
         Ah = U.T @ At
         Bh = Bt @ U
         self.B2 = Bh[:, k:].copy()  # frozen: L1 does not depend on it
+        self._b2_max = float(np.max(np.abs(self.B2), initial=0.0))
         if d > k:
             self.Q0, R0 = np.linalg.qr(Ah[k:], mode="reduced")
         else:
@@ -61,7 +62,8 @@ class ReducedL1:
 
     # ---- unpacking (batched: z is (size,) or (size, m)) -----------------------------------------
     def _parts(self, z):
-        z = np.asarray(z, dtype=float)
+        z = np.asarray(z)
+        z = z if np.iscomplexobj(z) else z.astype(float)  # complex states: the complex-step Jacobian
         m = z.shape[1] if z.ndim == 2 else None
         Z = z.T.reshape(-1, self.size)  # (m, size)
         k, r, p = self.k, self.r, self.p
@@ -146,16 +148,20 @@ class ReducedL1:
 
     def mass(self, z):
         """||P_W⊥ Ã||² = ||R||²."""
+        z = np.asarray(z)
+        if z.ndim == 1:  # one state (the events): no unpacking
+            Rv = z[self.slices[3]]
+            return float(Rv @ Rv)
         m, _, _, _, R, _ = self._parts(z)
         v = np.sum(R**2, axis=(1, 2))
         return v[0] if m is None else v
 
     def magnitude(self, z) -> float:
-        """The largest absolute coordinate of Â, B̂ and ε (the blow-up event's measure)."""
-        _, A1, B1, _, R, u = self._parts(z)
-        big = max(np.max(np.abs(A1), initial=0.0), np.max(np.abs(B1), initial=0.0), np.max(np.abs(R), initial=0.0),
-                  np.max(np.abs(self.B2), initial=0.0))
-        return max(float(big), float(np.exp(u[0])))
+        """The largest absolute coordinate of Â, B̂ and ε (the blow-up event's measure) of one state."""
+        z = np.asarray(z, dtype=float)
+        sa, sb, _, sr = self.slices
+        big = max(np.max(np.abs(z[sa.start:sb.stop]), initial=0.0), np.max(np.abs(z[sr]), initial=0.0), self._b2_max)
+        return max(float(big), float(np.exp(z[-1])))
 
     def natural(self, z) -> np.ndarray:
         """The packed natural parameters (vec Ã, vec B̃, ε) of one state: Ã = U[Â1; Q0 R], B̃ = [B̂1, B̂2]Uᵀ."""
