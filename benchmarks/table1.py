@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from proofs.koehler2022.table1 import SEEDS, SETTINGS, data_matrix, run_table
+from proofs.koehler2022.table1 import EIG_SAMPLES, SEEDS, SETTINGS, _tasks, data_matrix, groups, run_table
 from verify.numeric import TrainConfig
 
 #: The last commit with the NumPy trainer (verify/numeric/_training.py).
@@ -42,24 +42,24 @@ PREV_COMMIT = "a75f093"
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def flops_per_step(mode: str, d: int, r: int, batch: int) -> float:
-    """FLOPs of one Adam step of one run, counted by hand (A padded to d x d columns, k = d + r).
+def flops_per_step(mode: str, d: int, r: int, batch: int, w: int) -> float:
+    """FLOPs of one Adam step of one run, counted by hand (A padded to w = its group's largest r*
+    columns, k = w + r), for the hand-written gradients of verify.numeric._jax_vae.
 
-    Population, eq. (4): forward M = B̃A (2rd²), ÃM (2rd²), R = A - ÃM and ||R||² (3d²), ||M||² and
-    the column norms of Ã (4rd); backward (reverse mode, A is not differentiated): dÃ = dR Mᵀ
-    (2rd²), dM = ÃᵀdR (2rd²), dB̃ = dM Aᵀ (2rd²), the elementwise terms (~4rd + d²): 10rd² + 4d² + 8rd.
-    Minibatch, ℓ from the moments G (k x k Bartlett factor): the same M, ÃM (4rd²), P G (2dk²),
-    Q G = M G[:d] (2rdk); backward dP = dPG Gᵀ (2dk²), dM from QG (2rdk), from P through ÃM and
-    B̃A (6rd²), elementwise (~4rd + 2dk): 10rd² + 4dk² + 4rdk + 4rd + 2dk.  The k(k-1)/2 normal and
-    k χ² draws per step are random-number work, not counted.
-    Adam (optax): ~12 FLOPs per parameter (two moment updates, bias corrections, sqrt, divide, step),
+    Population, eq. (4): M = B̃A (2rdw), ÃM (2drw), R Mᵀ (2dwr), ÃᵀR (2rdw), (·)Aᵀ (2rwd), the
+    elementwise terms (~3dw + 6rd): 10rdw + 3dw + 6rd.
+    Minibatch, from the Bartlett factor G (k x k, lower triangular: X = [AL, 0] has w nonzero
+    columns): AL (2dw²), B̃X (2rdw), ÃH (2drk), E Hᵀ (2dkr), ÃᵀE (2rdk), (·)Xᵀ (2rwd), elementwise
+    (~3dk + 3rk + 6rd): 2dw² + 4rdw + 6rdk + 3dk + 3rk + 6rd.  The k(k-1)/2 normal and k χ² draws
+    per step are random-number work, not counted.
+    Adam: ~12 FLOPs per parameter (two moment updates, bias corrections, sqrt, divide, step),
     2rd + r + 1 parameters.
     """
     adam = 12 * (2 * r * d + r + 1)
     if mode == "population":
-        return 10 * r * d * d + 4 * d * d + 8 * r * d + adam
-    k = d + r
-    return 10 * r * d * d + 4 * d * k * k + 4 * r * d * k + 4 * r * d + 2 * d * k + adam
+        return 10 * r * d * w + 3 * d * w + 6 * r * d + adam
+    k = w + r
+    return 2 * d * w * w + 4 * r * d * w + 6 * r * d * k + 3 * d * k + 3 * r * k + 6 * r * d + adam
 
 
 def peak_flops() -> tuple:
@@ -195,7 +195,10 @@ def main() -> None:
             run_table(cfg, jobs=args.jobs, cache_dir=cache, progress=False)
             wall = time.perf_counter() - t0
             run_steps = n_runs * args.steps
-            flops = sum(flops_per_step(mode, d, cfg.latent, cfg.batch) for _rs, d in SETTINGS) * len(SEEDS) * args.steps
+            # the groups of run_table, each padded to its largest r*
+            work = groups(_tasks(cfg, SETTINGS, SEEDS, EIG_SAMPLES)[0])
+            flops = sum(len(g) * flops_per_step(mode, g[0].d, cfg.latent, cfg.batch, max(j.r_star for j in g))
+                        for g in work) * args.steps
             line = (f"{mode:<10} JAX: {wall:7.1f} s wall (compile included), {run_steps / wall:9.0f} run-steps/s, "
                     f"{flops / wall / 1e9:6.2f} GFLOP/s = {100 * flops / wall / peak:.2f}% of peak")
             if old is not None:

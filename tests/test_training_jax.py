@@ -92,6 +92,15 @@ def test_hand_written_gradients_are_jax_grad_and_the_exact_numpy_gradient():
             mhand = np.asarray(moment_grad(theta, Aj, G, 9, r))
             mauto = np.asarray(jax.grad(lambda t: moment_loss(unflatten(t, d, r), Aj, G, 9))(theta))
             worst = max(worst, np.max(np.abs(mhand - mauto)) / np.sum(np.abs(mauto)))
+            # the triangular shortcut on a Bartlett-shaped (lower triangular) G, and its failure on a full G
+            L = jnp.asarray(np.tril(rng.standard_normal((w + r, w + r))))
+            ltri = np.asarray(moment_grad(theta, Aj, L, 9, r, triangular=True))
+            lauto = np.asarray(jax.grad(lambda t: moment_loss(unflatten(t, d, r), Aj, L, 9))(theta))
+            worst = max(worst, np.max(np.abs(ltri - lauto)) / np.sum(np.abs(lauto)))
+            full = jnp.asarray(rng.standard_normal((w + r, w + r)))
+            fauto = np.asarray(jax.grad(lambda t: moment_loss(unflatten(t, d, r), Aj, full, 9))(theta))
+            assert np.max(np.abs(np.asarray(moment_grad(theta, Aj, full, 9, r, triangular=True)) - fauto)) \
+                > 1e3 * tol.FLOAT_RTOL * np.sum(np.abs(fauto))
             # mutations: ∂B̃ without the ½||B̃A||² term, and ∂s without the chain factor D̃^{1/2}
             At, Bt, s, u = params
             M = Bt @ A

@@ -33,7 +33,8 @@ def table1_figure(runs: list, title: str) -> bytes:
     axes[1, 0].set_ylabel(r"encoder variances $\tilde D_{ii}$")
     axes[0, 0].legend(fontsize=7)
     fig.suptitle(title + "  (dotted: thresholds; dashed red: r*)", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    # fixed margins: tight_layout drew all 14 log-scale panels once more (about a third of the figure's time)
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.09, top=0.9, wspace=0.08, hspace=0.22)
     return _png(fig)
 
 

@@ -184,7 +184,8 @@ def _program(mode: str, n: int, d: int, r: int, lr: float, b1: float, b2: float,
         def step(carry, x):
             i, G = x
             theta, m1, v1, ok, last = carry
-            g = population_grad(theta, A, r) if mode == "population" else moment_grad(theta, A, G, batch, r)
+            g = (population_grad(theta, A, r) if mode == "population" else
+                 moment_grad(theta, A, G, batch, r, triangular=batch > k))  # batch > k: a Bartlett factor
             m1n = b1 * m1 + (1 - b1) * g
             v1n = b2 * v1 + (1 - b2) * g * g
             t = (i + 1).astype(theta.dtype)
