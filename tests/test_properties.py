@@ -53,6 +53,32 @@ def test_property_check_reports_a_shrunk_witness_and_can_pass():
     assert passing.status is Status.NUMERIC and passing.witness is None and "instances drawn" in passing.scope
 
 
+def test_fixed_instances_catch_what_the_draws_miss():
+    # a failure only at one point: the draws (0..1000, 25 of them) cannot be relied on to hit it
+    prop = lambda n: Outcome(n != 777_777, float(n == 777_777), f"n = {n}")
+    missed = property_check("n != 777777", st.integers(0, 10**6), prop, method="compare", scope="integers")
+    assert missed.status is Status.NUMERIC
+    caught = property_check("n != 777777", st.integers(0, 10**6), prop, method="compare", scope="integers",
+                            examples=(0, 777_777))
+    assert caught.status is Status.FAILED and caught.witness.startswith("the fixed instance 777777 fails")
+    passing = property_check("n >= 0", st.integers(0, 10), lambda n: Outcome(n >= 0, -n), method="compare",
+                             scope="integers", examples=(0, 3))
+    assert passing.status is Status.NUMERIC and "2 fixed" in passing.scope and "fixed instance(s)" in passing.method
+
+
+def test_lemma1_bound_is_checked_where_it_is_attained():
+    from proofs.koehler2022 import lemma1_loss_to_minus_infinity as l1
+
+    for p in l1.attaining_points():  # L equals the bound there, so any larger constant or term fails
+        from verify.numeric import loss_L, reconstruction_error
+
+        gap = loss_L(p.A, p.At, p.Bt, p.D, p.eps) - l1.corrected_bound(reconstruction_error(p.A, p.At, p.Bt, p.D),
+                                                                         p.eps, p.d, p.r)
+        assert abs(gap) < 1e-9
+    slightly_more = l1.bound_property(lambda R, eps, d, r: 1.001 * R / (2 * eps**2) + d * np.log(eps) + r / 2, "1.001 R/(2ε²)")
+    assert slightly_more.status is Status.FAILED
+
+
 # ---- Lemma 5 ----------------------------------------------------------------------------------------
 def test_lemma5_is_verified_symbolically_with_the_index_erratum(checked):
     r = checked("lemma5")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from hypothesis import find
 from hypothesis.errors import NoSuchExample, Unsatisfiable
@@ -47,11 +47,13 @@ def relative_excess(lhs: float, rhs: float, *terms: float) -> float:
 
 def property_check(name: str, strategy, prop: Callable[[object], Outcome], *, method: str, scope: str,
                    profile: Optional[str] = None, max_examples: Optional[int] = None,
-                   describe: Callable[[object], str] = repr) -> Check:
+                   describe: Callable[[object], str] = repr, examples: Sequence = ()) -> Check:
     """Run ``prop`` on instances drawn from ``strategy``; a failure is shrunk and kept as the witness.
 
     ``max_examples`` overrides the profile's number (for expensive properties, e.g. whole flows);
-    the scope says how many instances were actually tried.
+    the scope says how many instances were actually tried.  ``examples`` are instances checked
+    whenever the draws find no counterexample (for example the corner where a bound is attained,
+    which random draws reach only by luck); a failing one is the witness as it is.
     """
     profile = profile or active_profile()
     overrides = {} if max_examples is None else {"max_examples": max_examples}
@@ -65,11 +67,20 @@ def property_check(name: str, strategy, prop: Callable[[object], Outcome], *, me
         return not out.holds
 
     how = f"Hypothesis ({profile} profile, seed {tol.PROPERTY_SEED}); {method}"
+    if examples:
+        how = f"{how}, then {len(examples)} fixed instance(s)"
     try:
         example = find(strategy, fails, settings=profile_settings(profile, **overrides),
                        random=random.Random(tol.PROPERTY_SEED))
     except NoSuchExample:
-        return Check(name, Status.NUMERIC, how, f"{stats['n']} instances drawn by Hypothesis: {scope}",
+        for fixed in examples:
+            if fails(fixed):
+                out = prop(fixed)
+                return Check(name, Status.FAILED, how, f"{stats['n']} instances, the last fixed: {scope}",
+                             out.error, f"the fixed instance {describe(fixed)} fails: {out.detail}")
+        drawn = f"{stats['n']} instances ({len(examples)} fixed, the rest drawn by Hypothesis)" if examples else \
+            f"{stats['n']} instances drawn by Hypothesis"
+        return Check(name, Status.NUMERIC, how, f"{drawn}: {scope}",
                      stats["worst"] if stats["n"] else None, None,
                      f"worst case: {stats['worst_detail']}" if stats["worst_detail"] else "")
     except Unsatisfiable:

@@ -42,7 +42,7 @@ from verify.findings import minimise_from_starts
 from verify.numeric import (FlowCase, flow_cases, gradient_flow, loss_L, optimal_D, random_instance,
                            reconstruction_error)
 from verify.properties import Outcome, property_check, relative_excess
-from verify.strategies import linear_points
+from verify.strategies import LinearPoint, linear_points
 from verify.symbolic import EPS, expect
 
 STATEMENT = PAPER.statement("lemma1")
@@ -86,6 +86,14 @@ def corrected_bound(R, eps, d, r):
     return R / (2 * eps**2) + d * np.log(eps) + r / 2
 
 
+def attaining_points() -> tuple:
+    """Points where the bound is attained (L = R/(2ε²) + d log ε + r/2: B̃ = 0, so B̃A = 0, and D̃ = I),
+    at the ends and the middle of the ε range: a wrong constant or term shows here first."""
+    A = np.array([[1.0], [0.5], [0.0]])
+    At = np.array([[0.3, 1.0], [0.2, -0.4], [1.0, 0.1]])
+    return tuple(LinearPoint(A, At, np.zeros((2, 3)), np.ones(2), eps) for eps in (0.05, 1.0, 3.0))
+
+
 def bound_property(bound=corrected_bound, label: str = "R/(2ε²)", max_dim: int = MAX_DIM) -> Check:
     """L(Ã, B̃, D̃, ε̃) >= bound(R, ε, d, r) on Hypothesis's linear points; claims 1-2 in quantitative form."""
 
@@ -103,7 +111,7 @@ def bound_property(bound=corrected_bound, label: str = "R/(2ε²)", max_dim: int
 
     return property_check(
         f"L >= {label} + d log ε + r/2, hence ε <= exp((L - r/2)/d) and R <= 2ε²(L - d log ε - r/2)",
-        linear_points(max_d=max_dim, max_r=max_dim), prop,
+        linear_points(max_d=max_dim, max_r=max_dim), prop, examples=attaining_points(),
         method=f"NumPy L (4) and R = ||A - ÃB̃A||² + Σ D_ii||Ã_i||²; relative excess <= {tol.FLOAT_RTOL}",
         scope=f"linear VAE, d <= {max_dim}, r <= {max_dim}, any D̃ in [0.01, 2], ε in [0.05, 3]")
 
