@@ -232,6 +232,10 @@ def test_direct_value_agrees_with_sympy_evalf_and_declines_what_it_cannot_evalua
     wrong = direct_value(inst.subs(sp.pi, 3), point, 50)  # a wrong constant is seen
     assert abs(wrong - value) > 1e-3
     assert direct_value(A(1, 1) + x, point, 50) is None  # an undefined function: SymPy's path decides
+    u0, u1 = sp.symbols("u0 u1")
+    given = direct_value(isum(A(k, 2) ** 2, (k, 1, DIM_D)) + x, point, 50, functions={A: sp.Lambda((u0, u1), u0 - u1**2)})
+    with mpmath.workdps(60):  # Σ_{k<=7} (k - 4)² + 3/7, the function applied as substitution would
+        assert abs(given - mpmath.mpf(sum((j - 4) ** 2 for j in range(1, 8))) - mpmath.mpf(3) / 7) < mpmath.mpf(10) ** -45
     assert direct_value(sp.log(-x), point, 50) is None  # complex: SymPy's path decides (and reports)
     assert direct_value(1 / (x - sp.Rational(3, 7)), point, 50) is None  # division by zero
     assert direct_value(sp.Abs(x - 1), point, 50) is None  # a node it does not know

@@ -284,6 +284,15 @@ def issued(erratum: Erratum) -> bool:
 def _instantiate_functions(expr, rng: random.Random):
     """Replace each undefined function by a random quadratic map c0 + Σ c_i u_i + Σ q_i u_i² with
     rational coefficients, each q_i nonzero (not affine: a step true only for affine f must fail)."""
+    chosen = _choose_functions(expr, rng)
+    if not chosen:
+        return expr, {}
+    out = _apply_functions(expr, chosen)
+    return out, {str(fn): str(lam) for fn, lam in chosen.items()}
+
+
+def _choose_functions(expr, rng: random.Random) -> dict:
+    """The random quadratic map (a SymPy Lambda) of each undefined function of ``expr``, drawn in sorted order."""
     chosen = {}
     for app in sorted(expr.atoms(AppliedUndef), key=sp.default_sort_key):
         fn = app.func
@@ -297,10 +306,7 @@ def _instantiate_functions(expr, rng: random.Random):
                             tol.FUNCTION_COEFFICIENT_DENOMINATOR) for _ in range(nargs)]
         chosen[fn] = sp.Lambda(xs, coeffs[0] + sum(c * x for c, x in zip(coeffs[1:], xs))
                                + sum(q * x**2 for q, x in zip(quad, xs)))
-    if not chosen:
-        return expr, {}
-    out = _apply_functions(expr, chosen)
-    return out, {str(fn): str(lam) for fn, lam in chosen.items()}
+    return chosen
 
 
 def _apply_functions(expr, chosen: dict):
@@ -317,8 +323,27 @@ def _apply_functions(expr, chosen: dict):
     return expr.xreplace({app: inst(app) for app in expr.atoms(AppliedUndef) if app.func in chosen})
 
 
+class _Instantiated:
+    """``expr`` with its undefined functions to be replaced by the random maps ``chosen``: evaluated directly
+    (the maps applied inside the mpmath evaluation), the SymPy substitution made only if that declines."""
+
+    __slots__ = ("expr", "chosen", "_sympy")
+
+    def __init__(self, expr, chosen: dict):
+        self.expr, self.chosen, self._sympy = expr, chosen, None
+
+    def sympy(self):
+        if self._sympy is None:
+            self._sympy = _apply_functions(self.expr, self.chosen) if self.chosen else self.expr
+        return self._sympy
+
+
 def _evaluate(expr, point: dict, dps: int) -> mpmath.mpf:
-    direct = direct_value(expr, point, dps)  # the tree as it stands, in mpmath (None: SymPy's evalf decides)
+    if isinstance(expr, _Instantiated):
+        direct = direct_value(expr.expr, point, dps, functions=expr.chosen)
+        expr = expr.sympy() if direct is None else expr
+    else:
+        direct = direct_value(expr, point, dps)  # the tree as it stands, in mpmath (None: SymPy's evalf decides)
     if direct is not None:
         return direct
     expr = expr.xreplace(point)
@@ -737,10 +762,11 @@ def _difference_witness(previous, new, candidates, rng) -> Optional[Witness]:
 
 
 def _instantiate_pair(previous, new, rng):
-    """Instantiate undefined functions identically on both sides."""
+    """Instantiate undefined functions identically on both sides (lazily: see :class:`_Instantiated`)."""
     both = sp.Tuple(previous, new)
-    inst, fns = _instantiate_functions(both, rng)
-    return (inst[0], inst[1]), fns
+    chosen = _choose_functions(both, rng)
+    fns = {str(fn): str(lam) for fn, lam in chosen.items()}
+    return (_Instantiated(previous, chosen), _Instantiated(new, chosen)), fns
 
 
 # ---------------------------------------------------------------------------------------------

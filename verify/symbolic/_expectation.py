@@ -114,7 +114,7 @@ _NODES = (0, 1, -1)  # multiplied by sqrt(3)
 _WEIGHTS = (sp.Rational(2, 3), sp.Rational(1, 6), sp.Rational(1, 6))
 
 
-def _degree_bounds(expr, variables: frozenset, memo: dict):
+def _degree_bounds(expr, variables: frozenset, memo: dict, functions=None):
     """An upper bound on the degree of ``expr`` in each of ``variables`` (a dict; absent: 0), read off
     the expression tree without expanding it: Add -> max, Mul -> sum, a nonnegative integer power ->
     multiple; None if some node containing a variable is none of these (then no bound is claimed)."""
@@ -122,19 +122,30 @@ def _degree_bounds(expr, variables: frozenset, memo: dict):
         return memo[expr]
     if expr in variables:
         out = {expr: 1}
+    elif functions and isinstance(expr, AppliedUndef) and expr.func in functions:
+        # P(a_1, ..., a_n) with P of total degree <= T: degree in v <= T * max_i (degree of a_i in v)
+        lam = functions[expr.func]
+        t = sp.Dummy("t")
+        own = _degree_bounds(lam.expr.xreplace({u: t for u in lam.variables}), frozenset([t]), {})  # total degree
+        subs = [_degree_bounds(a, variables, memo, functions) for a in expr.args]
+        if own is None or any(b is None for b in subs):
+            out = None
+        else:
+            total = own.get(t, 0)
+            out = {v: total * max(b.get(v, 0) for b in subs) for v in set().union(*subs)} if subs else {}
     elif expr.is_Atom:
         out = {}
     elif expr.is_Add or expr.is_Mul:
         out = {}
         for a in expr.args:
-            sub = _degree_bounds(a, variables, memo)
+            sub = _degree_bounds(a, variables, memo, functions)
             if sub is None:
                 out = None
                 break
             for v, k in sub.items():
                 out[v] = max(out.get(v, 0), k) if expr.is_Add else out.get(v, 0) + k
     elif expr.is_Pow and expr.exp.is_Integer and expr.exp >= 0:
-        sub = _degree_bounds(expr.base, variables, memo)
+        sub = _degree_bounds(expr.base, variables, memo, functions)
         out = None if sub is None else {v: k * int(expr.exp) for v, k in sub.items()}
     else:
         out = None if expr.free_symbols & variables else {}
@@ -214,14 +225,14 @@ def _tensor_rule(body, variables, mus, sds, env: dict, evaluate) -> mpmath.mpf:
     return +mpmath.fsum((w * values).ravel())
 
 
-def expectation_in_env(node: GaussianExpectation, env: dict, evaluate) -> mpmath.mpf:
+def expectation_in_env(node: GaussianExpectation, env: dict, evaluate, functions=None) -> mpmath.mpf:
     """E[...] by the exact tensor rule with the other symbols' values in ``env`` (mpmath numbers), for
     :func:`verify.symbolic._indexed.direct_value`: only when the degree bound read off the unsubstituted
     integrand is <= 5 in each variable (else VerifyError, and the caller substitutes and decides)."""
     variables = node.variables
     if any(type(a).__name__ == "ISum" for a in sp.preorder_traversal(node.integrand)):
         raise VerifyError("integrand", node.integrand, "a finite sum inside an expectation (its own axes)")
-    bounds = _degree_bounds(node.integrand, frozenset(variables), {})
+    bounds = _degree_bounds(node.integrand, frozenset(variables), {}, functions)
     if bounds is None or any(k > 5 for k in bounds.values()):
         raise VerifyError("integrand", node.integrand, "no degree bound <= 5 before substitution")
     mus = [evaluate(sp.sympify(m), env) for m in node.means]

@@ -541,8 +541,15 @@ def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] =
         from ._expectation import expectation_in_env
         if depth:
             raise VerifyError("expression", sp.sstr(expr)[:120], "an expectation inside a sum")
-        return expectation_in_env(expr, env, lambda e, en: _eval(e, en, 0, _MP))
+        return expectation_in_env(expr, env, lambda e, en: _eval(e, en, 0, _MP, arrays),
+                                  functions={k: v for k, v in (arrays or {}).items() if isinstance(v, sp.Lambda)})
     if isinstance(expr, AppliedUndef):
+        if arrays is not None and expr.func in arrays:  # a function given as a SymPy Lambda (direct_value)
+            lam = arrays[expr.func]
+            if len(lam.variables) != len(expr.args):
+                raise VerifyError("expression", str(expr), "wrong number of arguments for its function")
+            args = [_eval(a, env, depth, be, arrays) for a in expr.args]
+            return _eval(lam.expr, {**env, **dict(zip(lam.variables, args))}, depth, be, arrays)
         if arrays is None or expr.func.__name__ not in arrays:
             raise VerifyError("expression", str(expr), "has an undefined function without a value")
         idx = [np.asarray(_eval(a, env, depth, _NP, arrays)).astype(int) - 1 for a in expr.args]
@@ -557,7 +564,7 @@ def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] =
 DIRECT_GUARD_DPS = 30
 
 
-def direct_value(expr, point: Mapping, dps: int) -> Optional[mpmath.mpf]:
+def direct_value(expr, point: Mapping, dps: int, functions: Optional[Mapping] = None) -> Optional[mpmath.mpf]:
     """``expr`` at an exact ``point`` (symbol -> number), in mpmath at ``dps`` + DIRECT_GUARD_DPS digits,
     evaluated on the expression tree as it stands (finite sums vectorised over their indices, Gaussian
     expectations by the exact tensor Gauss-Hermite rule), without substituting the point into the SymPy
@@ -565,11 +572,12 @@ def direct_value(expr, point: Mapping, dps: int) -> Optional[mpmath.mpf]:
 
     None whenever this evaluator cannot give a finite real number (a node it does not know, an undefined
     function, a division by zero, a complex or infinite value ...): the caller then evaluates as before,
-    so every failure is still decided (and reported) by SymPy's evaluation."""
+    so every failure is still decided (and reported) by SymPy's evaluation.  ``functions`` maps undefined
+    functions to SymPy Lambdas, applied to the evaluated arguments (as substituting them would)."""
     try:
         with mpmath.workdps(dps + DIRECT_GUARD_DPS):
             env = {s: _mp_number(sp.sympify(v)) for s, v in point.items()}
-            value = _eval(sp.sympify(expr), env, 0, _MP)
+            value = _eval(sp.sympify(expr), env, 0, _MP, dict(functions) if functions else None)
             if isinstance(value, np.ndarray):
                 if value.size != 1:
                     return None
