@@ -3,7 +3,8 @@
 Printed statement: along the flow (1) on [0, T] with max_t max_j ||Ã_j(t)||² + ε(t)² <= K, every
 row i with A^(i) = 0 satisfies ||Ã^(i)(t)||² <= e^{-t/K} ||Ã^(i)(0)||².
 
-Checked along real trajectories (solve_ivp, exact Jacobian) on random instances whose A has zero
+Checked along real trajectories (solve_ivp; the reduced coordinates of verify/numeric/_reduced.py,
+which follow the same path as the natural ones, see tests/test_flow.py) on random instances whose A has zero
 rows (the report's runs to ε = 1e-6, and short runs on instances Hypothesis draws), with K the
 trajectory's maximum:
 
@@ -35,6 +36,14 @@ def row_decays(res, A, rate: float) -> list:
     return [(i, sq[:, i], check_decay(res, sq[:, i], rate=rate)) for i in zero_rows(A)]
 
 
+def _how(cases) -> str:
+    """How the runs were integrated (method, coordinates, clock), as the runs themselves record it."""
+    hows = sorted({f"{c.runs['eps'].method}, {c.runs['eps'].coordinates} coordinates, clock {c.runs['eps'].clock}"
+                   .replace("clock tau", "clock τ with dt = ε² dτ, t carried as a state: every bound is checked at the real t")
+                   for c in cases})
+    return "; ".join(hows)
+
+
 def decay_check(cases, rate: float) -> Check:
     worst, witness, rows = -np.inf, None, []
     for case in cases:
@@ -47,7 +56,7 @@ def decay_check(cases, rate: float) -> Check:
                 witness = f"{case.label}, row {i + 1}: fails at t={chk.first_violation_t:.4g}"
     return Check(f"||Ã^(i)(t)||² <= e^(-{rate:g}t/K)||Ã^(i)(0)||² for zero rows i of A",
                  Status.FAILED if witness else Status.NUMERIC,
-                 f"flow (1) by solve_ivp (Radau, exact Jacobian, rtol {tol.FLOW_RTOL}); every saved time; "
+                 f"flow (1) by solve_ivp ({_how(cases)}, rtol {tol.FLOW_RTOL}); every saved time; "
                  f"tolerance {tol.BOUND_RTOL} of ||Ã^(i)(0)||²",
                  "; ".join(c.label for c in cases), float(worst), witness, " | ".join(rows))
 
@@ -70,7 +79,7 @@ def decay_property(rate: float = 1.0) -> Check:
     return property_check(
         f"||Ã^(i)(t)||² <= e^(-{rate:g}t/K)||Ã^(i)(0)||² for zero rows i of A (Hypothesis's instances)",
         flow_starts(max_d=5, max_r=5, rotated=False), prop,
-        method=f"flow (1) by solve_ivp ({PROPERTY_FLOW['method']}, exact Jacobian, rtol {tol.FLOW_RTOL}) up to "
+        method=f"flow (1) by solve_ivp ({PROPERTY_FLOW['method']}, reduced coordinates, rtol {tol.FLOW_RTOL}) up to "
                f"t = {PROPERTY_FLOW['t_end']:g} or ε = {PROPERTY_FLOW['eps_floor']:g}; K = the run's maximum; "
                f"excess over the bound in units of ||Ã^(i)(0)||², at most {tol.BOUND_RTOL}",
         scope="d <= 5, r <= 5, A with zero rows r*+1..d, starts with entries in [-1, 1], ε(0) in [0.3, 1.5]")

@@ -13,7 +13,8 @@ reading on each instance (its failure is the witness), then the corrected statem
 
     Σ_{k>dim W} σ_k²(Ã(t)) <= ||P_W⊥ Ã(t)||_F² <= e^{-t/K} ||P_W⊥ Ã(0)||_F²,  W = col span(A),
 
-along real trajectories of the flow (1) (integrated with solve_ivp, Radau, exact Jacobian) on
+along real trajectories of the flow (1) (integrated with solve_ivp in the reduced coordinates of
+verify/numeric/_reduced.py, the same path as the natural ones; stiff solvers get a complex-step Jacobian) on
 random rank-deficient instances, with K the trajectory's maximum; the first inequality also on
 its own, on random matrices; and reports the largest rate c with ||P_W⊥ Ã(t)||² <= e^{-ct/K}(...)
 and how far each flow got.  The bound says something only on the time the solution reached.
@@ -119,6 +120,14 @@ def corrected_bounds(res, rate: float) -> tuple:
     return minmax_gap(res), check_decay(res, res.mass_outside, rate=rate)
 
 
+def _how(cases, parameterization: str) -> str:
+    """How the runs were integrated, as they record it (the reduced coordinates follow the same path)."""
+    return "; ".join(sorted({f"{c.runs[parameterization].method}, {c.runs[parameterization].coordinates} "
+                             f"coordinates, clock {c.runs[parameterization].clock}"
+                             .replace("clock tau", "clock τ with dt = ε² dτ, t carried as a state: every bound is "
+                                      "checked at the real t") for c in cases}))
+
+
 def trajectory_checks(cases, parameterization: str, rate: float) -> Check:
     worst = -np.inf
     witness = None
@@ -138,7 +147,7 @@ def trajectory_checks(cases, parameterization: str, rate: float) -> Check:
     return Check(
         name=f"(7) with W = col span(A), rate {rate:g}/K, along {name}",
         status=Status.FAILED if witness else Status.NUMERIC,
-        method=f"solve_ivp ({cases[0].runs[parameterization].method}, exact Jacobian, rtol {tol.FLOW_RTOL}); "
+        method=f"solve_ivp ({_how(cases, parameterization)}, rtol {tol.FLOW_RTOL}); "
                f"bound checked at every saved time within {tol.BOUND_RTOL} of its scale",
         scope=f"{len(cases)} random instances: " + "; ".join(c.label for c in cases),
         worst_error=float(worst),
