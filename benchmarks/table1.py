@@ -132,7 +132,8 @@ def group_seconds(module, mode: str, d: int, steps: int, n=None) -> tuple:
 
 def sweep(steps: int, out_dir: Path) -> None:
     """Population mode, d = 20, 1..64 vmapped runs at ``steps`` steps: CPU time per step, a fit
-    t = a + b·n (fixed cost per step + cost per run-step), the CSV and a plot."""
+    t = a + b·n (fixed cost per step + cost per run-step, least squares in relative error) and the
+    log-log slope, the CSV and a plot."""
     import verify.numeric._training as current
 
     ns = (1, 2, 4, 8, 16, 32, 64)
@@ -143,7 +144,7 @@ def sweep(steps: int, out_dir: Path) -> None:
         print(f"sweep: {n:3d} runs x {steps} steps: {cpu:6.2f} s CPU, {wall:6.2f} s wall, "
               f"{cpu / steps * 1e6:7.1f} µs CPU per step, {cpu / steps / n * 1e6:6.2f} µs per run-step", flush=True)
     n_arr, per = np.array([r[0] for r in rows], float), np.array([r[4] for r in rows])
-    b, a = np.polyfit(n_arr, per, 1)
+    b, a = np.polyfit(n_arr, per, 1, w=1 / per)  # relative residuals: every size counts alike
     slope, _ = np.polyfit(np.log(n_arr), np.log(per), 1)
     print(f"fit: µs per step = {a:.1f} + {b:.2f}·runs (fixed {a:.1f} µs per step, {b:.2f} µs per run-step); "
           f"log-log slope {slope:.2f} (1 = linear in the runs)")
