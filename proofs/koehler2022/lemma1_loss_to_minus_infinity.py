@@ -27,6 +27,7 @@ What is checked:
 """
 from __future__ import annotations
 
+import functools
 import inspect
 
 import numpy as np
@@ -247,17 +248,57 @@ def sharpness_finding() -> Finding:
                    search.describe() + " over B̃ and log D̃")
 
 
+# ---- the proof, as named items (``vae-verify check lemma1 --only NAME`` builds one) ----------------------------
+for _d, _r in SHAPES:
+    PAPER.item("lemma1", f"derivation-d{_d}-r{_r}")(
+        lambda d=_d, r=_r: Evidence(Role.STATEMENT, derivation(d, r), scope=f"d={d}, r={r}"))
+
+
+@functools.lru_cache(maxsize=None)
+def _bound() -> Check:
+    return bound_property()
+
+
+@functools.lru_cache(maxsize=None)
+def _printed() -> Check:
+    return bound_property(printed_bound, "c/ε² (the proof's bound, c = R)")
+
+
+@functools.lru_cache(maxsize=None)
+def _above() -> Check:
+    return bounded_above_check()
+
+
+@PAPER.item("lemma1", "bound")
+def _bound_item():
+    return Evidence(Role.STATEMENT, _bound())
+
+
+@PAPER.item("lemma1", "sequences")
+def _sequences_item():
+    return Evidence(Role.SUPPORT, sequence_property(), scope="claims 1-2 on sequences with L -> -inf")
+
+
+@PAPER.item("lemma1", "flow")
+def _flow_item():
+    return Evidence(Role.SUPPORT, flow_check(), scope="the trajectories of the gradient flow (1)")
+
+
+@PAPER.item("lemma1", "printed-bound")
+def _printed_item():
+    return Evidence(Role.PROOF, _printed(), scope="the proof's bound c/ε² + d log ε + r/2, as printed")
+
+
+@PAPER.item("lemma1", "bounded-above")
+def _above_item():
+    return Evidence(Role.PROOF, _above())
+
+
 @PAPER.proof("lemma1", uses=("lemma3", "lemma7", "lemma8"))
 def check() -> ProofReport:
-    evidence = [Evidence(Role.STATEMENT, derivation(d, r), scope=f"d={d}, r={r}") for d, r in SHAPES]
-    evidence.append(Evidence(Role.STATEMENT, bound_property()))
-    evidence.append(Evidence(Role.SUPPORT, sequence_property(), scope="claims 1-2 on sequences with L -> -inf"))
-    evidence.append(Evidence(Role.SUPPORT, flow_check(), scope="the trajectories of the gradient flow (1)"))
-    printed = bound_property(printed_bound, "c/ε² (the proof's bound, c = R)")
-    evidence.append(Evidence(Role.PROOF, printed, scope="the proof's bound c/ε² + d log ε + r/2, as printed"))
-    above = bounded_above_check()
-    evidence.append(Evidence(Role.PROOF, above))
-    corrected_bound = evidence[len(SHAPES)].item  # bound_property(): the bound c/(2ε²) + d log ε + r/2
+    items = PAPER.evaluate("lemma1")
+    evidence = list(items.evidence)
+    printed, above, corrected_bound = _printed(), _above(), _bound()
     stated = [e for e in evidence if e.role is Role.STATEMENT]
     errata = [
         erratum_from("proof of Lemma 1 (Appendix B.1), 'lower bounded by c/ε² + d log(ε) + r/2'",
@@ -279,4 +320,4 @@ def check() -> ProofReport:
         "L -> -inf and along the flow (1). The proof's constant c/ε² should be c/(2ε²). Numerical evidence "
         "beyond those shapes, not a proof for every dimension."
     )
-    return ProofReport(evidence, summary, errata, findings=[sharpness_finding()])
+    return ProofReport.from_items(items, summary, errata=errata, findings=[sharpness_finding()])
