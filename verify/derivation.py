@@ -16,7 +16,11 @@ by independent methods:
    real ones uniform in :data:`~verify.tolerances.POINT_REAL_RANGE`), at the all-ones point and at
    the boundary point, at :data:`~verify.tolerances.MP_DPS` significant digits.  Gaussian
    expectations are evaluated by Gauss-Hermite quadrature (not by the moment rule SymPy uses) and
-   undefined functions (an arbitrary decoder f) by random quadratic (non-affine) instances.
+   undefined functions (an arbitrary decoder f) by random quadratic (non-affine) instances.  Each
+   side is evaluated on its expression tree as it stands (:func:`verify.symbolic._indexed.direct_value`:
+   the random maps applied to the evaluated arguments, finite sums vectorised, MP_DPS + 30 digits);
+   where that evaluator declines (a node it does not know, a complex or undefined value), the point
+   and the maps are substituted into the SymPy expression and SymPy's ``evalf`` decides.
 4. **Adversarial search** (:mod:`verify.search`; inequalities, and equalities SymPy could not
    decide): boundary, tiny and huge values, thousands of random points and local minimisation of
    the gap over the whole domain, undefined functions as affine maps whose coefficients are
