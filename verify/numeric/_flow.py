@@ -10,7 +10,7 @@ Two dynamics, named apart (DESIGN "known traps"):
   (and log D), du/dt = -ε ∂L/∂ε: the dynamics that practical log-variance training follows.  A
   different trajectory from (1).
 
-The Jacobian given to the stiff solvers (Radau, BDF, LSODA) is exact: with x = (free, e^u),
+In full coordinates the Jacobian given to the stiff solvers (Radau, BDF, LSODA) is exact: with x = (free, e^u),
 P = dx/dy = diag(1, e^u), the right-hand side F = -S ∇L(x) has Jacobian
 -S ∇²L P + diag(∂S/∂u ∇L), with S = diag(1, 1/ε) for "eps" and S = diag(1, ε) for "log_eps".
 """
@@ -180,7 +180,7 @@ def gradient_flow(
     ``mass_target`` times its initial value, or when ``max_seconds`` of wall-clock time have
     passed.  The result says which.
 
-    ``coordinates``: "reduced" (the default for flow (1) of L1) integrates the same trajectory in the
+    ``coordinates``: "reduced" (the default for both flows of L1) integrates the same trajectory in the
     coordinates of :mod:`._reduced` (singular basis of A, B̂2 frozen, Â2 = Q0 R, the residual
     carried as Ê = (I - Â1B̂1)/ε²) and maps every saved state back to (Ã, B̃, ε); "full" (the only
     choice for L) integrates the natural parameters with the exact Hessian as Jacobian (the slow
@@ -190,10 +190,11 @@ def gradient_flow(
     (the same path at the same times t: every bound in t is checked on the real t; the 1/ε²
     stiffness of the fit term becomes O(1) in τ, and ε -> 0 in finite t is ε² -> 0
     exponentially in τ); "t" integrates in t.  ``method=None`` and ``clock=None`` pick what
-    benchmarks/flow.py measured fastest: flow (1) ("eps") in τ, the log-ε flow in t (its fast
-    modes stay 1/ε² stiff in any clock), with LSODA (numerical Jacobian) while the reduced
-    system has at most ``tolerances.LSODA_MAX_SIZE`` unknowns, else RK45 (τ) or BDF (t); L (full
-    coordinates) in t with Radau ("eps") or BDF ("log_eps").
+    benchmarks/flow.py measured fastest: flow (1) ("eps") in τ with LSODA while the reduced system
+    has at most ``tolerances.LSODA_MAX_SIZE`` unknowns, else RK45; the log-ε flow in t (its fast
+    modes stay 1/ε² stiff in any clock) with BDF (LSODA stalls late on some runs); the stiff
+    solvers get the complex-step Jacobian of :func:`reduced_field`; L (full coordinates) in t with
+    Radau ("eps") or BDF ("log_eps") and the exact Hessian.
     """
     _check_choice("parameterization", parameterization, PARAMETERIZATIONS)
     _check_choice("loss", loss, ("L1", "L"))
