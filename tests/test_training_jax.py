@@ -137,9 +137,13 @@ def test_minibatch_loss_from_samples_equals_the_loss_from_their_second_moments()
             assert abs(wrong - explicit) > 1e3 * tol.FLOAT_RTOL * abs(explicit)
 
 
-def _grads(params, Ap, factors, m):
-    g = jax.vmap(jax.grad(moment_loss), in_axes=(None, None, 0, None))(params, Ap, factors, m)
-    return np.concatenate([np.asarray(x).reshape(len(factors), -1) for x in g], axis=1)
+def _grads(params, Ap, factors, m, triangular=False):
+    """The trainer's minibatch gradient (moment_grad, flat) for each factor; ``triangular`` for
+    Bartlett factors, as the trainer calls it."""
+    theta = jnp.asarray(_theta(params))
+    r = params[0].shape[1]
+    g = jax.vmap(lambda G: moment_grad(theta, Ap, G, m, r, triangular=triangular))(factors)
+    return np.asarray(g)
 
 
 def _two_sample_z(a, b) -> float:
@@ -168,7 +172,7 @@ def test_bartlett_moments_give_the_gradient_law_of_explicit_samples():
         keys = jax.random.split(jax.random.PRNGKey(7), 2 * n)
         samples = jax.vmap(lambda q: jax.random.normal(q, (k, m), jnp.float64))(keys[:n])
         bartlett = jax.vmap(lambda q: bartlett_factor(q, k, m, jnp.float64))(keys[n:])
-        g_explicit, g_bartlett = _grads(params, Ap, samples, m), _grads(params, Ap, bartlett, m)
+        g_explicit, g_bartlett = _grads(params, Ap, samples, m), _grads(params, Ap, bartlett, m, True)
         z_mean, z_cov = _law_distance(g_explicit, g_bartlett)
         assert z_mean < tol.MC_SIGMAS and z_cov < tol.MC_SIGMAS
         # both are unbiased for the exact gradient of (4)
@@ -177,10 +181,10 @@ def test_bartlett_moments_give_the_gradient_law_of_explicit_samples():
         assert np.max(np.abs(g_bartlett.mean(axis=0) - exact) / se) < tol.MC_SIGMAS
         # the test can fail: Bartlett with one degree of freedom too many (a wrong law of S) ...
         plus = jax.vmap(lambda q: bartlett_factor(q, k, m + 1, jnp.float64))(keys[n:])
-        assert _law_distance(g_explicit, _grads(params, Ap, plus, m))[0] > tol.MC_SIGMAS
+        assert _law_distance(g_explicit, _grads(params, Ap, plus, m, True))[0] > tol.MC_SIGMAS
         # ... and the right mean with no noise (S = mI, the population loss) has the wrong covariance
         fixed = jnp.broadcast_to(np.sqrt(m) * np.eye(k), (n, k, k))
-        assert _law_distance(g_explicit, _grads(params, Ap, fixed, m))[1] > tol.MC_SIGMAS
+        assert _law_distance(g_explicit, _grads(params, Ap, fixed, m, True))[1] > tol.MC_SIGMAS
 
 
 def test_chi2_sampler_has_the_mean_and_variance_of_chi2():
