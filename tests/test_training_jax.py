@@ -1,4 +1,4 @@
-"""Training of Section 6 in JAX + optax: every shortcut the trainer takes is checked here, and each check
+"""Training of Section 6 in JAX (Table 1): every shortcut the trainer takes is checked here, and each check
 is shown able to fail.
 
 * padding A with zero columns changes neither the loss (4) nor the law of the data;

@@ -3,7 +3,8 @@
 The setup, as the paper prints it: A is an r*×r* matrix of iid N(0, 1) entries padded with d - r*
 zero rows; the data are x = Az, z ~ N(0, I_{r*}); the VAE has latent dimension 20; every entry of
 Table 1 is the mean over three seeds.  Training (Adam, log-variance parameters, 100k steps at
-learning rate 1e-3, batch 100) is :func:`verify.numeric.train_group` (JAX + optax): the runs of one
+learning rate 1e-3, batch 100) is :func:`verify.numeric.train_group` (JAX; the gradients and Adam
+written out, tested against jax.grad, the exact NumPy gradient and Adam by hand): the runs of one
 ambient dimension d share one compiled program, and :func:`run_group` (one group of runs) is the
 unit of work that :func:`run_table` maps over its workers.
 
