@@ -394,11 +394,19 @@ def reduced_field(red: ReducedL1, parameterization: str, clock: str) -> tuple:
     tau = clock == "tau"
 
     def field(s, y):
-        dz = red.rate(y[:n], parameterization) if y.ndim == 1 else red.rates(y[:n], parameterization)
+        if y.ndim == 1:
+            if not tau:
+                return red.rate(y, parameterization)
+            out = np.empty_like(y)
+            e2 = np.exp(2 * y[n - 1])
+            np.multiply(red.rate(y[:n], parameterization), e2, out=out[:n])
+            out[n] = e2
+            return out
+        dz = red.rates(y[:n], parameterization)
         if not tau:
             return dz
         e2 = np.exp(2 * y[n - 1])
-        return np.concatenate([dz * e2, np.reshape(e2, (1,) + np.shape(e2))], axis=0)
+        return np.concatenate([dz * e2, e2[None]], axis=0)
 
     eye = np.eye(n + 1 if tau else n)
 

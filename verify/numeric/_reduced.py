@@ -44,6 +44,7 @@ class ReducedL1:
         Ah = U.T @ At
         Bh = Bt @ U
         self.B2 = Bh[:, k:].copy()  # frozen: L1 does not depend on it
+        self._eye_k = np.eye(k)
         self._b2_max = float(np.max(np.abs(self.B2), initial=0.0))
         if d > k:
             self.Q0, R0 = np.linalg.qr(Ah[k:], mode="reduced")
@@ -119,9 +120,9 @@ class ReducedL1:
         B1 = z[sb].reshape(r, k)
         R = z[sr].reshape(p, r)
         eps2 = np.exp(2 * z[-1])
-        Eh = z[se].reshape(k, k) if self.carry_residual else (np.eye(k) - A1 @ B1) / eps2
+        Eh = z[se].reshape(k, k) if self.carry_residual else (self._eye_k - A1 @ B1) / eps2
         M = B1 * s
-        inv = 1.0 / (np.einsum("ij,ij->j", A1, A1) + np.einsum("ij,ij->j", R, R) + eps2)
+        inv = 1.0 / ((A1 * A1).sum(axis=0) + (R * R).sum(axis=0) + eps2)
         RM = R @ M
         ES = Eh * s
         f = eps2 * eps2 * np.vdot(ES, ES) + np.vdot(RM, RM)
