@@ -239,3 +239,5 @@ def test_direct_value_agrees_with_sympy_evalf_and_declines_what_it_cannot_evalua
     assert direct_value(sp.log(-x), point, 50) is None  # complex: SymPy's path decides (and reports)
     assert direct_value(1 / (x - sp.Rational(3, 7)), point, 50) is None  # division by zero
     assert direct_value(sp.Abs(x - 1), point, 50) is None  # a node it does not know
+    assert direct_value(sp.Sum(k, (k, 1, DIM_D)), point, 50) is None  # SymPy's Sum (Karr's convention): SymPy decides
+    assert direct_value(isum(k, (k, 1, x)), point, 50) is None  # a non-integral bound

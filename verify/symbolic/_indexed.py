@@ -477,6 +477,8 @@ _MP = _Backend(_mp_number,
                np.frompyfunc(mpmath.log, 1, 1), np.frompyfunc(mpmath.exp, 1, 1), np.frompyfunc(mpmath.sqrt, 1, 1),
                object)
 _NP = _Backend(lambda x: float(x), np.log, np.exp, np.sqrt, float)
+#: mpmath for :func:`direct_value`: like _MP, but stricter (plain SymPy Sums and non-integral bounds declined)
+_MPD = _Backend(_MP.number, _MP.log, _MP.exp, _MP.sqrt, object)
 
 
 def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] = None):
@@ -492,7 +494,11 @@ def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] =
         limits = list(expr.limits)
         x, lo, hi = limits[0]
         rest = ISum(body, *limits[1:]) if len(limits) > 1 else body
-        lo_v, hi_v = int(_eval(lo, env, depth, _NP, arrays)), int(_eval(hi, env, depth, _NP, arrays))
+        lo_r, hi_r = _eval(lo, env, depth, _NP, arrays), _eval(hi, env, depth, _NP, arrays)
+        lo_v, hi_v = int(lo_r), int(hi_r)
+        if be is _MPD and (not isinstance(expr, ISum) or lo_r != lo_v or hi_r != hi_v):
+            # SymPy's own Sum follows Karr's convention for hi < lo; a non-integral bound is SymPy's to judge
+            raise VerifyError("expression", sp.sstr(expr)[:120], "a SymPy Sum or a non-integral bound")
         sign = 1  # the paper's convention: a sum over an empty range (hi < lo) is 0
         n = hi_v - lo_v + 1
         if n <= 0:
@@ -500,7 +506,7 @@ def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] =
         inner = dict(env)
         index = np.arange(lo_v, hi_v + 1) if be is _NP else np.array([mpmath.mpf(i) for i in range(lo_v, hi_v + 1)], dtype=object)
         inner[x] = index.reshape((n,) + (1,) * depth)
-        val = np.asarray(_eval(rest, inner, depth + 1, be, arrays), dtype=be.dtype if be is _MP else None)
+        val = np.asarray(_eval(rest, inner, depth + 1, be, arrays), dtype=be.dtype if be is not _NP else None)
         if val.ndim < depth + 1:
             total = val * n
         else:
@@ -537,11 +543,11 @@ def _eval(expr, env: dict, depth: int, be: _Backend, arrays: Optional[Mapping] =
         a, b = (_eval(x, env, depth, _NP, arrays) for x in expr.args)
         equal = np.asarray(a) == np.asarray(b)
         return equal.astype(int) if be is _NP else np.where(equal, mpmath.mpf(1), mpmath.mpf(0))
-    if be is _MP and type(expr).__name__ == "GaussianExpectation":
+    if be is _MPD and type(expr).__name__ == "GaussianExpectation":
         from ._expectation import expectation_in_env
         if depth:
             raise VerifyError("expression", sp.sstr(expr)[:120], "an expectation inside a sum")
-        return expectation_in_env(expr, env, lambda e, en: _eval(e, en, 0, _MP, arrays),
+        return expectation_in_env(expr, env, lambda e, en: _eval(e, en, 0, _MPD, arrays),
                                   functions={k: v for k, v in (arrays or {}).items() if isinstance(v, sp.Lambda)})
     if isinstance(expr, AppliedUndef):
         if arrays is not None and expr.func in arrays:  # a function given as a SymPy Lambda (direct_value)
@@ -577,7 +583,7 @@ def direct_value(expr, point: Mapping, dps: int, functions: Optional[Mapping] = 
     try:
         with mpmath.workdps(dps + DIRECT_GUARD_DPS):
             env = {s: _mp_number(sp.sympify(v)) for s, v in point.items()}
-            value = _eval(sp.sympify(expr), env, 0, _MP, dict(functions) if functions else None)
+            value = _eval(sp.sympify(expr), env, 0, _MPD, dict(functions) if functions else None)
             if isinstance(value, np.ndarray):
                 if value.size != 1:
                     return None
