@@ -44,12 +44,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def flops_per_step(mode: str, d: int, r: int, batch: int, w: int) -> float:
     """FLOPs of one Adam step of one run, counted by hand (A padded to w = its group's largest r*
-    columns, k = w + r), for the hand-written gradients of verify.numeric._jax_vae.
+    columns, k = w + r): the matrix products of the gradient of (4) / of the moment loss, as
+    jax.grad computes them (reverse mode: about the forward products again).
 
     Population, eq. (4): M = B̃A (2rdw), ÃM (2drw), R Mᵀ (2dwr), ÃᵀR (2rdw), (·)Aᵀ (2rwd), the
     elementwise terms (~3dw + 6rd): 10rdw + 3dw + 6rd.
-    Minibatch, from the Bartlett factor G (k x k, lower triangular: X = [AL, 0] has w nonzero
-    columns): AL (2dw²), B̃X (2rdw), ÃH (2drk), E Hᵀ (2dkr), ÃᵀE (2rdk), (·)Xᵀ (2rwd), elementwise
+    Minibatch, from the Bartlett factor G (k x k; X = [AL, 0] has w nonzero columns): AL (2dw²), B̃X (2rdw), ÃH (2drk), E Hᵀ (2dkr), ÃᵀE (2rdk), (·)Xᵀ (2rwd), elementwise
     (~3dk + 3rk + 6rd): 2dw² + 4rdw + 6rdk + 3dk + 3rk + 6rd.  The k(k-1)/2 normal and k χ² draws
     per step are random-number work, not counted.
     Adam: ~12 FLOPs per parameter (two moment updates, bias corrections, sqrt, divide, step),

@@ -3,8 +3,8 @@
 The setup, as the paper prints it: A is an r*×r* matrix of iid N(0, 1) entries padded with d - r*
 zero rows; the data are x = Az, z ~ N(0, I_{r*}); the VAE has latent dimension 20; every entry of
 Table 1 is the mean over three seeds.  Training (Adam, log-variance parameters, 100k steps at
-learning rate 1e-3, batch 100) is :func:`verify.numeric.train_group` (JAX; the gradients and Adam
-written out, tested against jax.grad, the exact NumPy gradient and Adam by hand): the runs of one
+learning rate 1e-3, batch 100) is :func:`verify.numeric.train_group` (JAX: jax.grad and optax.adam
+on one flat parameter vector, tested against the exact NumPy gradient and Adam by hand): the runs of one
 ambient dimension d share one compiled program, and :func:`run_group` (one group of runs) is the
 unit of work that :func:`run_table` maps over its workers.
 
@@ -54,9 +54,9 @@ MODES_RUN = ("population", "minibatch")
 
 #: Bump when training or metrics change, so that cached runs of older code are not reused.
 #: 2: JAX + optax training in float32 (Bartlett-sampled minibatch moments), convergence diagnostics.
-CODE_VERSION = 3
-#: 3: hand-written gradients and Adam on one flat θ, A padded to its group's largest r* (not to d):
-#:    the same training, a different float32 round-off and minibatch stream.
+#: 3: A padded to its group's largest r* (not to d): the same training, a different float32
+#:    round-off and minibatch stream.  4: jax.grad and optax.adam on one flat θ.
+CODE_VERSION = 4
 
 #: At most this many runs share one compiled (vmapped) program; a larger set of runs of one d is cut
 #: into equal parts.  Table 1 then has one group of 9 runs at d = 12 and two of 6 at d = 20: two

@@ -95,63 +95,17 @@ def unflatten(theta, d: int, r: int):
 
 
 def population_grad(theta, A, r: int):
-    """∇_θ (4) by hand, flat (the trainer's gradient: 5 matrix products, no autodiff tape).
-
-    With M = B̃A, R = A - ÃM, c_i = ||Ã_i||², D = e^s, ε̃² = e^u (eq. (4)):
-    ∂Ã = (Ã diag D - R Mᵀ)/ε̃², ∂B̃ = (M - ÃᵀR/ε̃²) Aᵀ, ∂s = ½(D c/ε̃² + D - 1),
-    ∂u = ½(d - (||R||² + Σ_i D_i c_i)/ε̃²).  ``tests/test_training_jax.py`` checks it against
-    ``jax.grad`` of :func:`population_loss` and the exact NumPy gradient.
-    """
+    """∇_θ (4) at the flat θ of :mod:`._training`: ``jax.grad`` of :func:`population_loss` (the
+    trainer's gradient; ``tests/test_training_jax.py`` checks it against the exact NumPy gradient)."""
     d = A.shape[0]
-    At, Bt, s, u = unflatten(theta, d, r)
-    D, ie2 = jnp.exp(s), jnp.exp(-u)
-    M = Bt @ A
-    R = A - At @ M
-    c = jnp.sum(At * At, axis=0)
-    gA = (At * D - R @ M.T) * ie2
-    gB = (M - (At.T @ R) * ie2) @ A.T
-    gs = 0.5 * (D * c * ie2 + D - 1)
-    gu = 0.5 * (d - (jnp.sum(R * R) + jnp.sum(D * c)) * ie2)
-    return jnp.concatenate([gA.ravel(), gB.ravel(), gs, gu[None]])
+    return jax.grad(lambda t: population_loss(unflatten(t, d, r), A))(theta)
 
 
-def moment_grad(theta, A, G, m, r: int, triangular: bool = False):
-    """∇_θ ℓ of :func:`moment_loss` by hand, flat (the trainer's minibatch gradient).
-
-    With X = A G_z (the batch's data, up to the rotation G), H = B̃X + D̃^{1/2} G_n (its encoder
-    samples), E = X - ÃH (G_z, G_n: the first w and last r rows of G):
-    ℓ = ||E||²/(2ε̃²m) + ||B̃X||²/(2m) + d log ε̃ + ½Σ(D̃ - s), so with ∂H = -ÃᵀE/(ε̃²m):
-    ∂Ã = -E Hᵀ/(ε̃²m), ∂B̃ = (∂H + B̃X/m) Xᵀ, ∂s_i = ½ D̃_ii^{1/2} Σ_k ∂H_ik G_n,ik + ½(D̃_ii - 1),
-    ∂u = ½(d - ||E||²/(ε̃²m)).
-
-    ``triangular``: G is lower triangular (a Bartlett factor, k x k), so G_z = [L, 0] with L its
-    leading w x w block and X = [AL, 0]: the products with X then take w columns instead of k
-    (about half the work of the six products).  Only valid for such G (a test shows the shortcut
-    is wrong on a full G).
-    """
-    d, w = A.shape
-    At, Bt, s, u = unflatten(theta, d, r)
-    D, ie2m, half = jnp.exp(s), jnp.exp(-u) / m, jnp.exp(s / 2)
-    Gn = G[w:]
-    if triangular:
-        Xw = A @ G[:w, :w]
-        BXw = Bt @ Xw
-        H = (half[:, None] * Gn).at[:, :w].add(BXw)
-        E = (-(At @ H)).at[:, :w].add(Xw)
-        dH = -(At.T @ E) * ie2m
-        gA = -(E @ H.T) * ie2m
-        gB = (dH[:, :w] + BXw / m) @ Xw.T
-    else:
-        X = A @ G[:w]
-        BX = Bt @ X
-        H = BX + half[:, None] * Gn
-        E = X - At @ H
-        dH = -(At.T @ E) * ie2m
-        gA = -(E @ H.T) * ie2m
-        gB = (dH + BX / m) @ X.T
-    gs = 0.5 * half * jnp.sum(dH * Gn, axis=1) + 0.5 * (D - 1)
-    gu = 0.5 * (d - jnp.sum(E * E) * ie2m)
-    return jnp.concatenate([gA.ravel(), gB.ravel(), gs, gu[None]])
+def moment_grad(theta, A, G, m, r: int):
+    """∇_θ of the minibatch loss ℓ of :func:`moment_loss` at the flat θ (``jax.grad``; the trainer's
+    minibatch gradient, whose law the tests compare with the gradient on explicit samples)."""
+    d = A.shape[0]
+    return jax.grad(lambda t: moment_loss(unflatten(t, d, r), A, G, m))(theta)
 
 
 def chi2(key, df):

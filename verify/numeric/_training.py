@@ -8,10 +8,11 @@ Training runs in float32 (as the paper's did) as a ``jax.jit``-compiled ``lax.sc
 between two recorded losses (``steps // history``; compiled once and called ``history`` times, which
 compiles in about half the time of a scan nested in a scan), ``vmap``-ed over the runs of a group
 (same d; A padded with zero columns to the group's largest r*, which changes neither the loss (4)
-nor the law of the data: see :mod:`._jax_vae`).  The gradients are written out by hand
-(:func:`._jax_vae.population_grad`, :func:`._jax_vae.moment_grad`; tests check them against
-``jax.grad`` and the exact NumPy gradient) and Adam is written out on the flat θ (the formulas of
-``optax.adam``; a test checks the trainer against Adam computed by hand).  Everything measured
+nor the law of the data: see :mod:`._jax_vae`).  The gradients are ``jax.grad`` of the losses on
+the flat θ (:func:`._jax_vae.population_grad`, :func:`._jax_vae.moment_grad`; tests check them
+against the exact NumPy gradient) and the optimiser is ``optax.adam`` on that one flat array (one
+fused update instead of one per parameter array; a test checks the trainer against Adam computed
+by hand from its formulas).  Everything measured
 afterwards (the loss history, the final gradient norm, the metrics of Table 1) is float64 NumPy,
 on the unpadded A.
 
@@ -164,35 +165,32 @@ def pad_columns(A, width: int) -> np.ndarray:
 def _program(mode: str, n: int, d: int, r: int, lr: float, b1: float, b2: float, adam_eps: float, batch: int):
     """The compiled trainer of one group for n steps: (carry, A, key, first step) batched over runs -> carry.
 
-    carry = (θ flat, Adam's m, Adam's v, finite so far, last finite step).  The gradient is the
-    hand-written one of :mod:`._jax_vae` (``population_grad`` / ``moment_grad``: checked against
-    ``jax.grad`` and the exact NumPy gradient), and Adam is written out on the flat θ (the formulas
-    of ``optax.adam``: m ← β₁m + (1-β₁)g, v ← β₂v + (1-β₂)g², θ ← θ - lr·m̂/(sqrt(v̂) + eps) with
-    m̂ = m/(1-β₁ᵗ), v̂ = v/(1-β₂ᵗ)): one fused loop over the parameters instead of one per
-    parameter array (optax on the tuple (Ã, B̃, s, u) cost more than the gradient itself).  The
-    caller loops over chunks of the run in Python (one compiled scan, reused for every chunk; a
-    scan nested in a scan compiles about twice as long).
+    carry = (θ flat, optax's Adam state, finite so far, last finite step).  The gradient is
+    ``jax.grad`` of the loss on the flat θ (:func:`._jax_vae.population_grad` / ``moment_grad``,
+    checked against the exact NumPy gradient) and the update is ``optax.adam`` on that one array.
+    The caller loops over chunks of the run in Python (one compiled scan, reused for every chunk;
+    a scan nested in a scan compiles about twice as long).
     """
     import jax
     import jax.numpy as jnp
+    import optax
 
     from ._jax_vae import batch_factor, moment_grad, population_grad
+
+    opt = optax.adam(lr, b1=b1, b2=b2, eps=adam_eps)
 
     def one(carry, A, key, first):
         k = A.shape[1] + r
 
         def step(carry, x):
             i, G = x
-            theta, m1, v1, ok, last = carry
-            g = (population_grad(theta, A, r) if mode == "population" else
-                 moment_grad(theta, A, G, batch, r, triangular=batch > k))  # batch > k: a Bartlett factor
-            m1n = b1 * m1 + (1 - b1) * g
-            v1n = b2 * v1 + (1 - b2) * g * g
-            t = (i + 1).astype(theta.dtype)
-            new = theta - lr * (m1n / (1 - b1**t)) / (jnp.sqrt(v1n / (1 - b2**t)) + adam_eps)
+            theta, state, ok, last = carry
+            g = population_grad(theta, A, r) if mode == "population" else moment_grad(theta, A, G, batch, r)
+            updates, new_state = opt.update(g, state, theta)
+            new = optax.apply_updates(theta, updates)
             good = ok & jnp.all(jnp.isfinite(new))
-            keep = functools.partial(jnp.where, good)
-            return (keep(new, theta), keep(m1n, m1), keep(v1n, v1), good, jnp.where(good, i + 1, last)), None
+            keep = functools.partial(jax.tree_util.tree_map, lambda a, b: jnp.where(good, a, b))
+            return (keep(new, theta), keep(new_state, state), good, jnp.where(good, i + 1, last)), None
 
         # the minibatch moments of the n steps, drawn in one vectorised call; step i's from its own
         # key fold_in(key, i), so the stream does not depend on how the steps are chunked
@@ -201,7 +199,7 @@ def _program(mode: str, n: int, d: int, r: int, lr: float, b1: float, b2: float,
              jax.vmap(lambda i: batch_factor(jax.random.fold_in(key, i), k, batch, A.dtype))(idx))
         return jax.lax.scan(step, carry, (idx, G))[0]
 
-    return jax.jit(jax.vmap(one, in_axes=(0, 0, 0, None)))
+    return jax.jit(jax.vmap(opt.init)), jax.jit(jax.vmap(one, in_axes=(0, 0, 0, None)))
 
 
 def _run(config: TrainConfig, every: int, theta0, A, keys, r: int):
@@ -211,18 +209,17 @@ def _run(config: TrainConfig, every: int, theta0, A, keys, r: int):
 
     d = A.shape[1]
     args = (d, r, float(config.lr), float(config.beta1), float(config.beta2), float(config.adam_eps), config.batch)
-    chunk = _program(config.mode, every, *args)
-    z = jnp.zeros_like(theta0)
-    carry = (theta0, z, z, jnp.ones(theta0.shape[0], bool), jnp.zeros(theta0.shape[0], jnp.int32))
+    init, chunk = _program(config.mode, every, *args)
+    carry = (theta0, init(theta0), jnp.ones(theta0.shape[0], bool), jnp.zeros(theta0.shape[0], jnp.int32))
     n_rec, tail = divmod(config.steps, every)
     snaps = []
     for j in range(n_rec):
         carry = chunk(carry, A, keys, jnp.int32(j * every))
         snaps.append(carry[0])
     if tail:
-        carry = _program(config.mode, tail, *args)(carry, A, keys, jnp.int32(n_rec * every))
+        carry = _program(config.mode, tail, *args)[1](carry, A, keys, jnp.int32(n_rec * every))
     snaps = np.stack(jax.device_get(snaps), axis=1) if snaps else None
-    final, _m, _v, finite, last = jax.device_get(carry)
+    final, _state, finite, last = jax.device_get(carry)
     return final, snaps, finite, last
 
 
