@@ -8,7 +8,7 @@ import json
 import pytest
 
 from verify import registry
-from verify.cli import _longest_first, main
+from verify.cli import _units, main
 
 PAPERS = ["--paper", "wipf2023", "--paper", "dai2017"]  # five quick statements, two entry-point papers
 
@@ -29,10 +29,21 @@ def test_worker_processes_give_the_one_process_report_byte_for_byte(tmp_path, ca
     # the second run in the same directory starts the longest statement of the last one first
     timings = json.loads((tmp_path / "two" / "timings.json").read_text())["statements"]
     targets = [(registry.paper(k), s.id) for k in ("dai2017", "wipf2023") for s in registry.paper(k).statements]
-    order = _longest_first(targets, tmp_path / "two")
-    times = [timings[f"{p.key}:{sid}"]["elapsed_s"] for p, sid in order]
-    assert times == sorted(times, reverse=True) and set(order) == set(targets)
-    assert _longest_first(targets, tmp_path / "nowhere") == targets  # no timings: paper order
+    units = _units(targets, tmp_path / "two")
+    assert all(len(u) == 1 for u in units)  # these proofs share nothing
+    times = [timings[f"{p.key}:{sid}"]["elapsed_s"] for (p, sid), in units]
+    assert times == sorted(times, reverse=True) and {u[0] for u in units} == set(targets)
+    assert _units(targets, tmp_path / "nowhere") == [[t] for t in targets]  # no timings: paper order
+
+
+def test_statements_that_share_a_computation_are_one_unit_in_paper_order():
+    main_paper = registry.main
+    targets = [(main_paper, sid) for sid in main_paper.checkable_ids()]
+    units = _units(targets, None)
+    shared = [u for u in units if len(u) > 1]
+    assert [[sid for _, sid in u] for u in shared] == [["lemma6", "theorem5"]]  # both share flow_cases()
+    assert sum(len(u) for u in units) == len(targets)
+    assert main_paper.shares == {"lemma6": "flow_cases", "theorem5": "flow_cases"}
 
 
 @pytest.mark.parametrize("value", ["0", "two", "-1"])
@@ -49,3 +60,11 @@ def test_a_bad_jobs_variable_is_refused_before_any_work(tmp_path, capsys, monkey
     out = tmp_path / "report"
     assert main(["report", "--out", str(out)]) == 2
     assert "VAE_VERIFY_JOBS='many'" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.parametrize("bad", ["two words", "", 3])
+def test_a_bad_shared_computation_name_is_refused(bad):
+    from verify import VerifyError
+
+    with pytest.raises(VerifyError, match="shared computation"):
+        registry.main.proof("lemma2", shares=bad)

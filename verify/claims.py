@@ -22,6 +22,8 @@ notes and :class:`Finding` s (what the checks reveal beyond the paper).
 """
 from __future__ import annotations
 
+import copy
+
 import enum
 import time
 from dataclasses import dataclass, field, replace as _replace
@@ -467,6 +469,16 @@ class ClaimResult:
         return text
 
     def to_dict(self) -> dict:
+        """The result as plain JSON data (a fresh copy each call).  It is computed once: a result is
+        frozen, and printing its derivations' expressions is the costly part of writing a report
+        (a report rewritten after each statement would otherwise print every expression again)."""
+        cached = self.__dict__.get("_plain_cache")
+        if cached is None:
+            cached = self._plain()
+            object.__setattr__(self, "_plain_cache", cached)
+        return copy.deepcopy(cached)
+
+    def _plain(self) -> dict:
         return {
             "id": self.statement.id,
             "paper": self.paper,

@@ -158,25 +158,38 @@ def _worker_env() -> dict:
     return {k: v for k, v in os.environ.items() if k.startswith(_WORKER_ENV_PREFIXES)}
 
 
-def check_statement(call: tuple):
-    """One statement checked, in whichever process runs it: ``call`` is (paper key, statement id,
-    environment); the paper is found in this process's registry."""
-    key, sid, env = call
+def check_statements(call: tuple) -> list:
+    """Statements checked one after the other, in whichever process runs them: ``call`` is
+    (((paper key, statement id), ...), environment); the papers are found in this process's
+    registry.  Each result is printed to plain data here, in the worker (it travels with it)."""
+    targets, env = call
     for k in [k for k in os.environ if k.startswith(_WORKER_ENV_PREFIXES) and k not in env]:
         del os.environ[k]
     os.environ.update(env)
-    return registry.paper(key).check(sid)
+    results = []
+    for key, sid in targets:
+        result = registry.paper(key).check(sid)
+        result.to_dict()
+        results.append(result)
+    return results
 
 
-def _longest_first(targets: Sequence, out_dir) -> list:
-    """``targets`` ordered by the time each took in the last report in ``out_dir`` (longest first, so
-    the last statements to start are short ones); paper order when there is none."""
+def _units(targets: Sequence, out_dir) -> list:
+    """``targets`` cut into units of work: statements whose proofs share a computation
+    (``Paper.proof(shares=...)``) form one unit, in paper order; every other statement is a unit of
+    its own.  Units are ordered longest first by the last report in ``out_dir`` (its timings.json),
+    else in paper order."""
+    units: dict = {}
+    for p, sid in targets:
+        name = p.shares.get(sid)
+        units.setdefault((p.key, name) if name else (p.key, "", sid), []).append((p, sid))
+    units = list(units.values())
     try:
         with open(os.path.join(out_dir, "timings.json"), encoding="utf-8") as fh:
             last = {k: float(v["elapsed_s"]) for k, v in json.load(fh)["statements"].items()}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return list(targets)
-    return sorted(targets, key=lambda t: -last.get(f"{t[0].key}:{t[1]}", float("inf")))
+        return units
+    return sorted(units, key=lambda u: -sum(last.get(f"{p.key}:{sid}", float("inf")) for p, sid in u))
 
 
 def _run(targets: Sequence, papers: Sequence, out_dir=None, fmt: str = "md", jobs: Optional[int] = None):
@@ -187,26 +200,26 @@ def _run(targets: Sequence, papers: Sequence, out_dir=None, fmt: str = "md", job
     t0 = time.perf_counter()
     results = {}
     staging = None if out_dir is None else ensure_writable(os.path.join(out_dir, PARTIAL))
-    order = _longest_first(targets, out_dir) if out_dir is not None else list(targets)
-    if not all(registry.announced(p) for p, _ in order):
+    units = _units(targets, out_dir)
+    if not all(registry.announced(p) for p, _ in targets):
         jobs = 1
     spec = executor_spec(jobs)
-    n = len(order)
-    print(f"checking {n} statement(s) in {min(spec.jobs, n)} process(es)", file=sys.stderr, flush=True)
+    n = len(targets)
+    print(f"checking {n} statement(s) in {min(spec.jobs, len(units))} process(es)", file=sys.stderr, flush=True)
 
-    def done(i: int, res) -> None:
-        paper, sid = order[i]
-        results[(paper.key, sid)] = res
-        _progress(len(results), n, registry.qualified(paper, sid), res.verdict.value, res.elapsed_s)
+    def done(i: int, unit_results: list) -> None:
+        for (paper, sid), res in zip(units[i], unit_results):
+            results[(paper.key, sid)] = res
+            _progress(len(results), n, registry.qualified(paper, sid), res.verdict.value, res.elapsed_s)
         if staging is not None:
             write_report(staging, report_dict(papers, results, time.perf_counter() - t0, complete=False),
                          results, fmt)
 
     try:
-        packages = tuple(f"{p.package}." for p, _ in order) + tuple(p.package for p, _ in order)
+        packages = tuple(f"{p.package}." for p, _ in targets) + tuple(p.package for p, _ in targets)
         loaded = sorted(m for m in sys.modules if m.startswith(packages))  # the proof modules, imported once
-        run_calls(check_statement, [(p.key, sid, _worker_env()) for p, sid in order], jobs=spec.jobs, on_done=done,
-                  preload=loaded)
+        calls = [(tuple((p.key, sid) for p, sid in unit), _worker_env()) for unit in units]
+        run_calls(check_statements, calls, jobs=spec.jobs, on_done=done, preload=loaded)
     except KeyboardInterrupt as exc:
         if staging is not None:
             write_report(staging, report_dict(papers, results, time.perf_counter() - t0, complete=False), results, fmt)

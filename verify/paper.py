@@ -130,6 +130,9 @@ class Paper:
     establishes: dict = field(default_factory=dict)
     informal: dict = field(default_factory=dict)  # id -> Informal (registered with Paper.informal_claim)
     items: dict = field(default_factory=dict)  # statement id -> {item name: builder () -> Evidence | [Evidence]}
+    # statement id -> the name of a computation its proof shares, memoised, with other statements'
+    # proofs (e.g. "flow_cases"): a report checks statements that share one in the same process
+    shares: dict = field(default_factory=dict)
     main: bool = False  # the paper whose short ids need no qualification (exactly one should say so)
     _loaded: bool = False
 
@@ -151,15 +154,25 @@ class Paper:
             raise VerifyError("statement id", statement_id,
                               f"unknown in {self.key}; known ids: {', '.join(self._by_id)}") from None
 
-    def proof(self, statement_id: str, *, uses: Sequence[str] = ()) -> Callable:
-        """Decorator: register ``check() -> ProofReport`` as the proof of ``statement_id``."""
+    def proof(self, statement_id: str, *, uses: Sequence[str] = (), shares: Optional[str] = None) -> Callable:
+        """Decorator: register ``check() -> ProofReport`` as the proof of ``statement_id``.
+
+        ``uses``: the statements its proof rests on (checked against the module's imports).
+        ``shares``: the name of a memoised computation this proof shares with other proofs (the
+        same name on each); the report checks those statements one after the other in one worker
+        process, so the shared work is done once.
+        """
         self.statement(statement_id)
+        if shares is not None and (not isinstance(shares, str) or not shares.isidentifier()):
+            raise VerifyError("shares", shares, "must be the name (an identifier) of a shared computation")
 
         def register(fn: Callable[[], ProofReport]):
             if statement_id in self.proofs and self.proofs[statement_id] is not fn:
                 raise VerifyError("statement id", statement_id, f"{self.key} already has a proof of it")
             self.proofs[statement_id] = fn
             self.uses[statement_id] = tuple(uses)
+            if shares is not None:
+                self.shares[statement_id] = shares
             return fn
 
         return register

@@ -114,7 +114,7 @@ def proof_display_check(cases) -> Check:
                  float(worst), witness)
 
 
-@PAPER.proof("lemma6", uses=("lemma3", "lemma5", "lemma8"))
+@PAPER.proof("lemma6", uses=("lemma3", "lemma5", "lemma8"), shares="flow_cases")
 def check() -> ProofReport:
     cases = [c for c in flow_cases() if not c.rotated]
     evidence = [

@@ -258,7 +258,7 @@ def sharpness_finding(cases) -> Finding:
                             f"t = {RATE_SEARCH_FLOW['t_end']:g} or ε = {RATE_SEARCH_FLOW['eps_floor']:g}")
 
 
-@PAPER.proof("theorem5", uses=("lemma4", "lemma6"))
+@PAPER.proof("theorem5", uses=("lemma4", "lemma6"), shares="flow_cases")
 def check() -> ProofReport:
     cases = flow_cases()
     printed = printed_property()
