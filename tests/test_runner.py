@@ -384,3 +384,17 @@ def test_a_bad_jobs_variable_is_named(raw, monkeypatch):
         executor_spec()
     assert exc.value.argument == JOBS_ENV
     assert executor_spec(jobs=3).jobs == 3  # the option wins over the variable
+
+
+def _blas_threads(_):
+    from threadpoolctl import threadpool_info
+
+    import numpy  # noqa: F401 - BLAS is loaded with NumPy
+
+    return max((i["num_threads"] for i in threadpool_info()), default=1)
+
+
+def test_run_calls_workers_keep_to_one_blas_thread():
+    from verify.runner import run_calls
+
+    assert run_calls(_blas_threads, range(2), jobs=2) == [1, 1]
