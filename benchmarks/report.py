@@ -7,8 +7,10 @@
 
 Each run is a fresh process (``verify.cli.main(['report', ...])``) with a fresh, empty cache directory
 (``VAE_VERIFY_CACHE``) and output directory, so nothing is reused between runs.  It measures the
-wall time, the CPU time of the process and all its workers (``resource.getrusage`` of the
-children), and each statement's time from the report's ``timings.json``.  A ``--baseline`` commit
+wall time, the CPU time of the report process (``resource.getrusage`` of the children: with
+``--jobs 1`` that is all the work; with more jobs the statement workers are started by a fork
+server and are not counted, so the CPU column is then the parent's alone), and each statement's
+time from the report's ``timings.json``.  A ``--baseline`` commit
 is checked out with ``git worktree`` into a temporary directory and put first on ``PYTHONPATH``
 (its ``verify`` and ``proofs`` packages shadow the installed ones; the papers' entry points are the
 same names).  An older commit without ``--jobs`` is run as it was (one process).
@@ -84,7 +86,7 @@ def write(rows: list) -> tuple:
     csv_path, png_path = RESULTS / "report_profiles.csv", RESULTS / "report_profiles.png"
     with open(csv_path, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["code", "profile", "jobs", "statement", "seconds", "cpu_s", "exit", "load"])
+        w.writerow(["code", "profile", "jobs", "statement", "seconds", "cpu_s_parent", "exit", "load"])
         for r in rows:
             w.writerow([r["code"], r["profile"], r["jobs"], "total (wall)", f"{r['wall_s']:.1f}", f"{r['cpu_s']:.1f}",
                         r["exit"], f"{r['load']:.2f}"])
