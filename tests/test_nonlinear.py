@@ -284,3 +284,13 @@ def test_public_code_finding_names_numbers_the_printed_definition_cannot_reach()
     assert len(pairs) == len(nl.SIGMOID_SETTINGS)
     assert min(float(p) for p in pairs) > max(nl.TABLES["table2"].manifold_error)
     assert all("printed definition 0" in part for part in f.witness.split("; "))
+
+
+def test_the_table_notes_hold_no_wall_clock_time():
+    """report.json is deterministic: a run's seconds stay out of the note it prints."""
+    from proofs.koehler2022 import nonlinear as nl
+
+    scale = nl.REDUCED["table2"]
+    group = {"seconds": 12.345, "payload": {}, "members": []}
+    text = nl.markdown("table2", [group], scale)
+    assert "12.3" not in text and "1 group(s) of runs" in text

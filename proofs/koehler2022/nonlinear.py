@@ -694,13 +694,12 @@ def markdown(table: str, groups: Sequence[dict], scale: Scale) -> str:
     """The side-by-side table, the scale and timing, per-floor counts (Appendix D) and the readings."""
     spec = TABLES[table]
     runs = runs_of(groups, spec.floor)
-    secs = sum(g["seconds"] for g in groups)
     paper_scale = scale.steps >= PAPER_STEPS and len(scale.seeds) >= 3
     out = [f"#### Table {table[-1]} beside ours", "",
            f"{'Paper scale' if paper_scale else 'REDUCED scale (not the paper’s)'}: {scale.steps} steps "
            f"(paper {PAPER_STEPS}), seeds {list(scale.seeds)}, columns {[c + 1 for c in scale.columns]} of "
            f"{len(spec.settings)}, {scale.samples} generated samples per metric; "
-           f"{secs:.1f} s for {len(groups)} group(s) (training and measuring, this process)."
+           f"{len(groups)} group(s) of runs."
            + (f" Decoder log-variance clipped at {spec.floor:g}." if spec.floor is not None else ""), ""]
     out += side_by_side(table, runs) + [""]
     if spec.floor is not None and len(scale.floors) > 1:
