@@ -118,3 +118,16 @@ def test_quadrature_refuses_what_it_cannot_integrate_exactly():
 def test_domain_rejects_too_few_points():
     with pytest.raises(VerifyError, match="points"):
         Domain(points=3)
+
+
+def test_finite_limit_check_fails_on_a_jump_and_reports_sub_precision_noise_as_zero():
+    import sympy as sp
+
+    from verify import Status
+    from verify.derivation import check_finite_limit
+
+    v, a = sp.symbols("v a", positive=True)
+    smooth = check_finite_limit(a + v**2, v, "smooth")
+    assert smooth.status is Status.PROVED and smooth.worst_error == 0.0  # 1e-60 is below 50 digits of a
+    assert check_finite_limit(a + 1 / v, v, "pole").status is Status.FAILED
+    assert check_finite_limit(a + v ** sp.Rational(1, 3), v, "slow").status is Status.FAILED  # 1e-10 > LIMIT_ATOL
