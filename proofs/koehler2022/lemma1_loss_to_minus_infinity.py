@@ -36,7 +36,7 @@ import sympy as sp
 from proofs.koehler2022 import PAPER
 from proofs.koehler2022.lemma7_vae_loss import loss_3, symbols
 from proofs.koehler2022.instances import minus_infinity_sequences
-from verify import Check, Derivation, Domain, Erratum, Evidence, Relation, Status
+from verify import Check, Derivation, Domain, Evidence, Relation, Status
 from verify import tolerances as tol
 from verify.claims import Finding, FindingKind, ProofReport, Role, erratum_from
 from verify.findings import minimise_from_starts
@@ -235,7 +235,6 @@ def sharpness_finding() -> Finding:
     """The constant 1/2 of R/(2ε²) in the corrected bound, searched for sharpness."""
     search, raised = sharpness_search()
     sharp = search.value <= tol.SHARP_GAP and raised > 0
-    Bt = search.x[:12].reshape(3, 4)
     text = (f"The bound L >= R/(2ε²) + d log ε + r/2 behind both claims is {'attained' if sharp else 'not attained'}: "
             f"the smallest gap L - bound found is {search.value:.2e}"
             + (", at B̃A = 0 and D̃ = I (the other terms of L, ½||B̃A||² and ½Σ(D̃_ii - log D̃_ii - 1), vanish), "

@@ -30,7 +30,7 @@ from dataclasses import replace
 from proofs.koehler2022 import PAPER
 from proofs.koehler2022.lemma4_rotation_invariance import rotate_parameters
 from proofs.koehler2022.lemma6_row_decay import row_decays
-from verify import Check, Erratum, Evidence, Figure, Finding, FindingKind, Status
+from verify import Check, Evidence, Figure, Finding, FindingKind, Status
 from verify import tolerances as tol
 from verify.claims import ProofReport, Role, erratum_from
 from verify.figures import flow_figure
